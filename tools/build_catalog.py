@@ -3,7 +3,7 @@
 This is a one-off, reviewed build step, not part of the platform: the YAML files it writes are the
 catalog, and they are committed. Run it again only when the reading of the seed changes:
 
-    .venv/bin/python tools/build_catalog.py ../shared/seeds/002_133407e0cf30e067.txt
+    .venv/bin/python tools/build_catalog.py   # reads tests/data/standard-002.txt, a copy of seeds/002_…
 
 The seed is a rough Word-to-text conversion of tables. Each table cell starts with a tab; a cell can run
 over several untabbed lines; blank lines occur anywhere. The reading rules (each one recorded as a note
@@ -298,7 +298,7 @@ NOTE_TEXT = {
 
 
 def build() -> None:
-    seed = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/seeds/002_133407e0cf30e067.txt")
+    seed = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "tests/data/standard-002.txt"
     lines = read_seed(seed)
     OUT.mkdir(parents=True, exist_ok=True)
     table1_lines = {}
