@@ -476,7 +476,7 @@ MANUAL_NOTES: dict[str, list[dict[str, Any]]] = {
             "各单元格内编号按位置重新编为 1…n，原文编号与位置不符时另存为 written_number。",
         },
         {
-            "kind": "misplaced",
+            "kind": "typo",
             "lines": [384],
             "text": "组织建设 S5 第1条“应通过对组织建设x数据进行分析判断”中的“x”疑为误输入，原文照录。",
         },
