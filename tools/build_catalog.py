@@ -96,7 +96,10 @@ SECTOR_LABEL = {"mining": "采选", "smelting": "冶炼", "processing": "加工"
 
 # Rows whose name is not a Table 1 name, per section: what they cover (decided, see MANUAL_NOTES).
 MERGED_ROWS: dict[str, dict[str, list[str]]] = {
-    "mining": {"技术创新（含研发管理）": ["研发管理", "技术创新"], "服务产品、能力、交付及运行": ["服务产品"]},
+    "mining": {
+        "技术创新（含研发管理）": ["研发管理", "技术创新"],
+        "服务产品、能力、交付及运行": ["服务产品"],
+    },
     "smelting": {},
     "processing": {"技术创新（含研发管理）": ["研发管理", "技术创新"]},
     "common": {},
@@ -109,7 +112,10 @@ SKIP_LINES = {1760: "表B.3  加工企业评分标准（表题）"}
 
 # Fragments dropped as conversion debris: (line, exact fragment as it appears in the item) -> reason.
 DROPS: dict[tuple[int, str], str] = {
-    (387, "与发展。"): "第387行“4.与发展。”是残片：同一单元格第386行已有完整的第4条，此行无主语、无内容，判为转换残片，删除。",
+    (
+        387,
+        "与发展。",
+    ): "第387行“4.与发展。”是残片：同一单元格第386行已有完整的第4条，此行无主语、无内容，判为转换残片，删除。",
 }
 # Line-level repairs applied before splitting: line -> (text removed from the line's start, reason).
 LINE_FIXUPS: dict[int, tuple[str, str]] = {
@@ -298,7 +304,11 @@ NOTE_TEXT = {
 
 
 def build() -> None:
-    seed = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "tests/data/standard-002.txt"
+    seed = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parent.parent / "tests/data/standard-002.txt"
+    )
     lines = read_seed(seed)
     OUT.mkdir(parents=True, exist_ok=True)
     table1_lines = {}
@@ -350,7 +360,9 @@ def write_section(section: str, lines: list[str], first: int, last: int) -> None
     notes: list[dict[str, Any]] = []
     note_no = defaultdict(int)
 
-    def add_note(kind: str, note_lines: list[int], text: str, row: str | None = None, level: int | None = None):
+    def add_note(
+        kind: str, note_lines: list[int], text: str, row: str | None = None, level: int | None = None
+    ):
         note_no[section] += 1
         note = {"id": f"{section}-{note_no[section]:02d}", "kind": kind, "lines": note_lines, "text": text}
         if row:
@@ -362,7 +374,7 @@ def write_section(section: str, lines: list[str], first: int, last: int) -> None
 
     for note in MANUAL_NOTES.get(section, []):
         add_note(note["kind"], note["lines"], note["text"])
-    for line, (prefix, reason) in LINE_FIXUPS.items():
+    for line, (_prefix, reason) in LINE_FIXUPS.items():
         if first <= line <= last:
             add_note("dropped", [line], reason)
 
@@ -403,30 +415,59 @@ def write_section(section: str, lines: list[str], first: int, last: int) -> None
                 for event in item.events:
                     if event.startswith("example:"):
                         other = int(event.split(":")[1])
-                        add_note("joined", [item.line, other], f"第{other}行：{NOTE_TEXT['example']}", row_id, level)
+                        add_note(
+                            "joined",
+                            [item.line, other],
+                            f"第{other}行：{NOTE_TEXT['example']}",
+                            row_id,
+                            level,
+                        )
                     elif event in NOTE_TEXT:
-                        add_note("split" if event == "split" else "numbering" if event in {"bare_number", "number_alone", "unnumbered"} else "joined",
-                                 [item.line], f"第{item.line}行：{NOTE_TEXT[event]}", row_id, level)
+                        add_note(
+                            "split"
+                            if event == "split"
+                            else "numbering"
+                            if event in {"bare_number", "number_alone", "unnumbered"}
+                            else "joined",
+                            [item.line],
+                            f"第{item.line}行：{NOTE_TEXT[event]}",
+                            row_id,
+                            level,
+                        )
                     elif event.startswith("joined:"):
                         other = int(event.split(":")[1])
-                        add_note("joined", [item.line, other],
-                                 f"第{item.line}行在句中断行，第{other}行是其后半句，合并为一条。", row_id, level)
+                        add_note(
+                            "joined",
+                            [item.line, other],
+                            f"第{item.line}行在句中断行，第{other}行是其后半句，合并为一条。",
+                            row_id,
+                            level,
+                        )
             # Written numbers that skip or repeat.
             written = [r.get("written_number", str(i)) for i, r in enumerate(kept, start=1)]
             numbers = [w for w in written if w is not None]
-            if numbers and numbers != [str(i) for i in range(1, len(numbers) + 1)] and any(
-                "written_number" in r and r["written_number"] is not None for r in kept
+            if (
+                numbers
+                and numbers != [str(i) for i in range(1, len(numbers) + 1)]
+                and any("written_number" in r and r["written_number"] is not None for r in kept)
             ):
                 add_note(
                     "numbering",
                     [r["line"] for r in kept],
-                    "原文编号为 " + "、".join(w or "（无）" for w in written)
+                    "原文编号为 "
+                    + "、".join(w or "（无）" for w in written)
                     + f"，与位置不符（跳号、重号或缺号）。本目录按位置编号 1–{len(kept)}，原文编号另存为 written_number。",
                     row_id,
                     level,
                 )
             if not kept:
-                add_note("empty", [cell.line], f"{row.name} S{level} 单元格为空（第{cell.line}行），该子域不参与此等级计分（规则3）。", row_id, level)
+                add_note(
+                    "empty",
+                    [cell.line],
+                    f"{row.name} S{level} 单元格为空（第{cell.line}行），该子域不参与此等级计分（规则3）。",
+                    row_id,
+                    level,
+                )
             levels[f"S{level}"] = kept
         entry: dict[str, Any] = {
             "key": key,
@@ -444,11 +485,18 @@ def write_section(section: str, lines: list[str], first: int, last: int) -> None
     for places in section_texts.values():
         if len(places) > 1:
             where = "、".join(f"{name} S{lv} 第{n}条（第{ln}行）" for name, lv, n, ln in places)
-            add_note("duplicate", [ln for *_, ln in places], f"同一要求在本表中出现多次：{where}。原文照录，各自计分。")
+            add_note(
+                "duplicate",
+                [ln for *_, ln in places],
+                f"同一要求在本表中出现多次：{where}。原文照录，各自计分。",
+            )
     present = {c for r in out_rows for c in r["covers"]}
     kind = "基础共性" if section == "common" else "行业特性"
     absent = [
-        {"subdomain": n, "note": next(x["id"] for x in notes if x["kind"] == "absent" and f"“{n}”" in x["text"])}
+        {
+            "subdomain": n,
+            "note": next(x["id"] for x in notes if x["kind"] == "absent" and f"“{n}”" in x["text"]),
+        }
         for n, (_, k, _) in TABLE1_BY_NAME.items()
         if k == kind and n not in present
     ]

@@ -56,7 +56,10 @@ def test_every_sector_accounts_for_every_table1_subdomain_once() -> None:
 def test_merged_rows_carry_the_sum_of_what_they_cover() -> None:
     catalog = load_catalog()
     merged = {r.id: r for r in catalog.rows if len(r.covers) > 1}
-    assert set(merged) == {"nfdt:2024:mining:技术创新（含研发管理）", "nfdt:2024:processing:技术创新（含研发管理）"}
+    assert set(merged) == {
+        "nfdt:2024:mining:技术创新（含研发管理）",
+        "nfdt:2024:processing:技术创新（含研发管理）",
+    }
     assert all(r.weight == 5 for r in merged.values())
     service = next(r for r in catalog.rows_of(Section.MINING) if r.name == "服务产品、能力、交付及运行")
     assert service.covers == ("服务产品",) and service.weight == 1
@@ -77,19 +80,52 @@ def test_row_at_level_gives_that_cell() -> None:
 @pytest.mark.parametrize(
     ("file", "change", "path", "words"),
     [
-        ("standard.yaml", lambda d: d["table1"][0].update(weight="3"), "table1", "基础共性能力子域权重合计为31%"),
+        (
+            "standard.yaml",
+            lambda d: d["table1"][0].update(weight="3"),
+            "table1",
+            "基础共性能力子域权重合计为31%",
+        ),
         ("standard.yaml", lambda d: d.update(colour="red"), "colour", "不允许的字段"),
         ("standard.yaml", lambda d: d["grades"][1].update(lower="1.7"), "grades.1", "首尾相接"),
-        ("common.yaml", lambda d: d["rows"][0]["levels"]["S1"][1].update(id="nfdt:2024:common:组织建设:S1:9"),
-         "rows.0.levels.S1.1.id", "编号应为"),
-        ("processing.yaml", lambda d: d["absent"].pop(0), "absent", "“中试验证”在加工（附录B）中既没有对应行"),
+        (
+            "common.yaml",
+            lambda d: d["rows"][0]["levels"]["S1"][1].update(id="nfdt:2024:common:组织建设:S1:9"),
+            "rows.0.levels.S1.1.id",
+            "编号应为",
+        ),
+        (
+            "processing.yaml",
+            lambda d: d["absent"].pop(0),
+            "absent",
+            "“中试验证”在加工（附录B）中既没有对应行",
+        ),
         ("smelting.yaml", lambda d: d["rows"].pop(0), "notes.5.row", "不存在的行"),
-        ("mining.yaml", lambda d: d["rows"][-4].update(covers=["服务产品", "服务能力"]), "rows", "被计算了2次"),
-        ("mining.yaml", lambda d: d["rows"][0].update(covers=["研发管理", "信息安全"]), "rows.0.covers", "基础共性"),
+        (
+            "mining.yaml",
+            lambda d: d["rows"][-4].update(covers=["服务产品", "服务能力"]),
+            "rows",
+            "被计算了2次",
+        ),
+        (
+            "mining.yaml",
+            lambda d: d["rows"][0].update(covers=["研发管理", "信息安全"]),
+            "rows.0.covers",
+            "基础共性",
+        ),
         ("processing.yaml", lambda d: d["rows"][0]["levels"].update(S5=[]), "rows.0.levels.S5", "空单元格"),
-        ("processing.yaml", lambda d: d["absent"].append({"subdomain": "产品设计", "note": "processing-01"}),
-         "absent.2", "已有对应行"),
-        ("common.yaml", lambda d: d["rows"][0]["levels"]["S2"][0].update(text="  "), "rows.0.levels.S2.0.text", "为空"),
+        (
+            "processing.yaml",
+            lambda d: d["absent"].append({"subdomain": "产品设计", "note": "processing-01"}),
+            "absent.2",
+            "已有对应行",
+        ),
+        (
+            "common.yaml",
+            lambda d: d["rows"][0]["levels"]["S2"][0].update(text="  "),
+            "rows.0.levels.S2.0.text",
+            "为空",
+        ),
     ],
 )
 def test_broken_catalogs_are_refused(copy: Path, file: str, change, path: str, words: str) -> None:  # type: ignore[no-untyped-def]

@@ -32,7 +32,11 @@ def test_export_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]
     production = next(d for d in doc["domains"] if d["name"] == "数字化生产")
     assert production["weight"] == "44"  # includes 产品设计, which smelting lacks
     sub = next(s for s in doc["subdomains"] if s["name"] == "组织建设")
-    assert sub["id"] == "nfdt:2024:common:组织建设" and sub["type"] == "基础共性" and sub["covers"] == ["组织建设"]
+    assert (
+        sub["id"] == "nfdt:2024:common:组织建设"
+        and sub["type"] == "基础共性"
+        and sub["covers"] == ["组织建设"]
+    )
     assert len(doc["requirements"]) == 722
     req = doc["requirements"][0]
     assert set(req) >= {"id", "subdomain", "level", "text"} and req["level"] == 1
@@ -99,7 +103,12 @@ def test_filled_workbook_reads_back_ratings(tmp_path: Path) -> None:
     main(["catalog", "export", "--sector", "mining", "--format", "xlsx", "-o", str(out)])
     fill(out, {2: ("全部满足", None), 3: ("0.8", None), 4: ("不适用", "本企业无此业务")})
     rows = read_workbook(out).rows
-    assert [r.rating.label if r.rating else None for r in rows[:4]] == ["全部满足", "大部分满足", "不适用", None]
+    assert [r.rating.label if r.rating else None for r in rows[:4]] == [
+        "全部满足",
+        "大部分满足",
+        "不适用",
+        None,
+    ]
     assert rows[2].na_reason == "本企业无此业务"
 
 

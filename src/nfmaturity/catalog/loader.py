@@ -185,7 +185,9 @@ def _pydantic_message(kind: str, msg: str) -> str:
     return f"{messages.get(kind, '内容不合要求')}（{msg}）"
 
 
-_ID = re.compile(r"^(?P<code>[a-z]+):(?P<version>[^:]+):(?P<section>[a-z]+):(?P<key>[^:]+):S(?P<level>[1-5]):(?P<n>\d+)$")
+_ID = re.compile(
+    r"^(?P<code>[a-z]+):(?P<version>[^:]+):(?P<section>[a-z]+):(?P<key>[^:]+):S(?P<level>[1-5]):(?P<n>\d+)$"
+)
 
 
 def _build(directory: Path, std: _RawStandard, sections: dict[Section, _RawSection]) -> Catalog:
@@ -201,7 +203,9 @@ def _build(directory: Path, std: _RawStandard, sections: dict[Section, _RawSecti
     _unique(sfile, "table1", table1_names, "能力子域")
     for i, entry in enumerate(std.table1):
         if entry.domain not in domain_names:
-            raise CatalogError(sfile, f"table1.{i}.domain", f"能力子域“{entry.name}”的能力域“{entry.domain}”未定义")
+            raise CatalogError(
+                sfile, f"table1.{i}.domain", f"能力子域“{entry.name}”的能力域“{entry.domain}”未定义"
+            )
         if entry.weight <= 0:
             raise CatalogError(sfile, f"table1.{i}.weight", f"能力子域“{entry.name}”的权重必须大于0")
     for kind, total in TYPE_TOTALS.items():
@@ -240,7 +244,9 @@ def _build(directory: Path, std: _RawStandard, sections: dict[Section, _RawSecti
         source=std.source,
         domains=domains,
         table1=tuple(
-            Table1Entry(name=t.name, domain=t.domain, type=t.type, weight=t.weight, order=t.order, line=t.line)
+            Table1Entry(
+                name=t.name, domain=t.domain, type=t.type, weight=t.weight, order=t.order, line=t.line
+            )
             for t in std.table1
         ),
         grades=tuple(
@@ -321,14 +327,16 @@ def _build_section(
         for level in Level:
             reqs = r.levels[level.label]
             if not reqs and not any(
-                n.kind == NoteKind.EMPTY and n.row == row_id and n.level == level.value for n in raw.notes
+                x.kind == NoteKind.EMPTY and x.row == row_id and x.level == level.value for x in raw.notes
             ):
                 raise CatalogError(
-                    file, f"{path}.levels.{level.label}", f"“{r.name}”{level.label} 没有要求，且未在疑点中记为空单元格"
+                    file,
+                    f"{path}.levels.{level.label}",
+                    f"“{r.name}”{level.label} 没有要求，且未在疑点中记为空单元格",
                 )
-            for n, req in enumerate(reqs, start=1):
-                rpath = f"{path}.levels.{level.label}.{n - 1}"
-                expected_id = f"{row_id}:{level.label}:{n}"
+            for number, req in enumerate(reqs, start=1):
+                rpath = f"{path}.levels.{level.label}.{number - 1}"
+                expected_id = f"{row_id}:{level.label}:{number}"
                 if req.id != expected_id:
                     raise CatalogError(file, f"{rpath}.id", f"编号应为“{expected_id}”，实为“{req.id}”")
                 if req.id in seen_ids:
@@ -346,7 +354,7 @@ def _build_section(
                         id=req.id,
                         row=row_id,
                         level=level,
-                        number=n,
+                        number=number,
                         text=req.text,
                         line=req.line,
                         notes=attached,

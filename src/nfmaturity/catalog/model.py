@@ -52,7 +52,9 @@ class Section(StrEnum):
 
     @property
     def label(self) -> str:
-        return "基础共性（附录A）" if self is Section.COMMON else f"{SECTOR_LABELS[Sector(self.value)]}（附录B）"
+        return (
+            "基础共性（附录A）" if self is Section.COMMON else f"{SECTOR_LABELS[Sector(self.value)]}（附录B）"
+        )
 
 
 class SubdomainType(StrEnum):

@@ -117,11 +117,11 @@ def write_workbook(catalog: Catalog, sector: Sector, target: Path | BinaryIO) ->
             cell.border = border
         ws.cell(row=line, column=COL["要求编号"]).font = Font(color="808080", size=8)
         for name in EDITABLE:
-            cell = ws.cell(row=line, column=COL[name])
-            cell.protection = Protection(locked=False)
-            cell.fill = open_fill
-            cell.border = border
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            open_cell = ws.cell(row=line, column=COL[name])
+            open_cell.protection = Protection(locked=False)
+            open_cell.fill = open_fill
+            open_cell.border = border
+            open_cell.alignment = Alignment(vertical="top", wrap_text=True)
         line += 1
     last = line - 1
 
@@ -212,12 +212,16 @@ def read_workbook(source: Path | BinaryIO, name: str | None = None) -> FilledWor
     if META_SHEET not in wb.sheetnames or SHEET not in wb.sheetnames:
         raise WorkbookError(file, ["不是本平台导出的自评估工作簿（缺少工作表“自评估”或版本信息）"])
     meta = {
-        str(r[0].value): str(r[1].value) for r in wb[META_SHEET].iter_rows(max_col=2) if r[0].value is not None
+        str(r[0].value): str(r[1].value)
+        for r in wb[META_SHEET].iter_rows(max_col=2)
+        if r[0].value is not None
     }
     if meta.get("format") != FORMAT:
         raise WorkbookError(file, ["不是本平台导出的自评估工作簿（格式标记不符）"])
     if meta.get("format_version") != FORMAT_VERSION:
-        raise WorkbookError(file, [f"工作簿格式版本“{meta.get('format_version')}”不受支持，请重新导出空白工作簿"])
+        raise WorkbookError(
+            file, [f"工作簿格式版本“{meta.get('format_version')}”不受支持，请重新导出空白工作簿"]
+        )
     try:
         sector = Sector(meta.get("sector", ""))
     except ValueError as exc:

@@ -30,11 +30,15 @@ def sector_arg(value: str) -> Sector:
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    catalog = commands.add_parser("catalog", help="评估标准目录：校验、导出、原文疑点", description="评估标准目录")
+    catalog = commands.add_parser(
+        "catalog", help="评估标准目录：校验、导出、原文疑点", description="评估标准目录"
+    )
     sub = catalog.add_subparsers(title="子命令", dest="catalog_command", metavar="子命令")
     catalog.set_defaults(handler=lambda args: _help(catalog))
 
-    validate = sub.add_parser("validate", help="校验目录并打印汇总表", description="校验评估标准目录并打印汇总表")
+    validate = sub.add_parser(
+        "validate", help="校验目录并打印汇总表", description="校验评估标准目录并打印汇总表"
+    )
     validate.add_argument("--version", default=DEFAULT_VERSION, help=f"标准版本（默认 {DEFAULT_VERSION}）")
     validate.set_defaults(handler=run_validate)
 
@@ -43,13 +47,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="导出某一行业的全部评估内容（JSON / YAML / 空白自评估工作簿）",
         description="导出某一行业企业的全部评估内容：基础共性能力子域加该行业的行业特性能力子域。",
     )
-    export.add_argument("--sector", required=True, type=sector_arg, help="行业：mining/采选、smelting/冶炼、processing/加工")
+    export.add_argument(
+        "--sector", required=True, type=sector_arg, help="行业：mining/采选、smelting/冶炼、processing/加工"
+    )
     export.add_argument("--format", required=True, choices=["json", "yaml", "xlsx"], help="导出格式")
-    export.add_argument("-o", "--output", type=Path, help="输出文件（json/yaml 默认输出到屏幕；xlsx 默认按行业命名）")
+    export.add_argument(
+        "-o", "--output", type=Path, help="输出文件（json/yaml 默认输出到屏幕；xlsx 默认按行业命名）"
+    )
     export.add_argument("--version", default=DEFAULT_VERSION, help=f"标准版本（默认 {DEFAULT_VERSION}）")
     export.set_defaults(handler=run_export)
 
-    notes = sub.add_parser("notes", help="列出原文疑点及处理决定", description="列出标准原文中的疑点（错字、编号异常、缺失等）及本目录的处理决定")
+    notes = sub.add_parser(
+        "notes",
+        help="列出原文疑点及处理决定",
+        description="列出标准原文中的疑点（错字、编号异常、缺失等）及本目录的处理决定",
+    )
     notes.add_argument("--sector", type=sector_arg, help="只列基础共性部分和该行业的疑点")
     notes.add_argument("--version", default=DEFAULT_VERSION, help=f"标准版本（默认 {DEFAULT_VERSION}）")
     notes.set_defaults(handler=run_notes)
@@ -75,10 +87,12 @@ def run_validate(args: argparse.Namespace) -> int:
     if catalog is None:
         return 1
     print(f"{catalog.title}（{catalog.code}-{catalog.version}）")
-    print(f"能力域 {len(catalog.domains)} 个，表1能力子域 {len(catalog.table1)} 个，权重合计 "
-          f"{sum(t.weight for t in catalog.table1)}%（基础共性 "
-          f"{sum(t.weight for t in catalog.table1 if t.type.value == '基础共性')}%，行业特性 "
-          f"{sum(t.weight for t in catalog.table1 if t.type.value == '行业特性')}%）")
+    print(
+        f"能力域 {len(catalog.domains)} 个，表1能力子域 {len(catalog.table1)} 个，权重合计 "
+        f"{sum(t.weight for t in catalog.table1)}%（基础共性 "
+        f"{sum(t.weight for t in catalog.table1 if t.type.value == '基础共性')}%，行业特性 "
+        f"{sum(t.weight for t in catalog.table1 if t.type.value == '行业特性')}%）"
+    )
     print()
     header = ["部分", "行数", "覆盖子域", "缺失子域", *[lv.label for lv in Level], "要求合计", "疑点"]
     rows = []
