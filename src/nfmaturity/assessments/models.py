@@ -1,0 +1,185 @@
+"""Self-assessments: the pinned catalog version, one rating per requirement, evidence, stored results."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from nfmaturity.enterprises.models import Enterprise, SectorChoice, Unit
+from nfmaturity.scoring.ratings import Rating
+
+
+class AssessmentKind(models.TextChoices):
+    SELF = "self", "自评估"
+
+
+class AssessmentState(models.TextChoices):
+    DRAFT = "draft", "填写中"
+    SUBMITTED = "submitted", "已提交"
+
+
+class RatingValue(models.TextChoices):
+    """The scoring core's Rating, as database choices (same values)."""
+
+    FULL = Rating.FULL.value, Rating.FULL.label
+    MOSTLY = Rating.MOSTLY.value, Rating.MOSTLY.label
+    PARTLY = Rating.PARTLY.value, Rating.PARTLY.label
+    NONE = Rating.NONE.value, Rating.NONE.label
+    NOT_APPLICABLE = Rating.NOT_APPLICABLE.value, Rating.NOT_APPLICABLE.label
+
+
+class GradeLevel(models.IntegerChoices):
+    """Table 3 grades as stored in ``Result.grade`` (labels as the scoring core's GradeBand.label)."""
+
+    NONE = 0, "未达到一级"
+    ONE = 1, "一级 规范级"
+    TWO = 2, "二级 场景级"
+    THREE = 3, "三级 领域级"
+    FOUR = 4, "四级 平台级"
+    FIVE = 5, "五级 生态级"
+
+
+class Assessment(models.Model):
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="assessments")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
+    sector = models.CharField("评估环节", max_length=16, choices=SectorChoice.choices)
+    kind = models.CharField(max_length=8, choices=AssessmentKind.choices, default=AssessmentKind.SELF)
+    # The catalog version is pinned at start: a newer standard version never changes this assessment.
+    catalog_version = models.CharField("标准版本", max_length=32)
+    requirement_count = models.PositiveIntegerField()
+    state = models.CharField(max_length=16, choices=AssessmentState.choices, default=AssessmentState.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.get_sector_display()}自评估 #{self.pk}"
+
+    @property
+    def subject(self) -> str:
+        return self.unit.name if self.unit_id and self.unit else "企业整体"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == AssessmentState.DRAFT
+
+
+class RatingRecord(models.Model):
+    """The current rating of one requirement in one assessment.
+
+    ``version`` rises by one on every change; a write must name the version it was based on, so two
+    people editing the same requirement cannot silently overwrite each other (optimistic locking).
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
+    requirement_id = models.CharField(max_length=200)
+    row_id = models.CharField(max_length=200)
+    level = models.PositiveSmallIntegerField()
+    value = models.CharField(max_length=4, choices=RatingValue.choices)
+    reason = models.TextField("不适用理由", blank=True)
+    note = models.TextField("说明", blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "requirement_id"], name="rating_one_per_requirement"
+            )
+        ]
+        indexes = [models.Index(fields=["assessment", "row_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.requirement_id} = {self.get_value_display()}"
+
+
+def _evidence_path(instance: Attachment, filename: str) -> str:
+    return f"evidence/{instance.assessment_id}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+
+
+class Attachment(models.Model):
+    """An evidence file for one requirement, kept under NFM_DATA_DIR/media (never served directly)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="attachments")
+    requirement_id = models.CharField(max_length=200)
+    file = models.FileField(upload_to=_evidence_path, max_length=300)
+    original_name = models.CharField("文件名", max_length=255)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["assessment", "requirement_id"])]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ImportState(models.TextChoices):
+    PENDING = "pending", "待确认"
+    APPLIED = "applied", "已导入"
+
+
+class WorkbookImport(models.Model):
+    """A parsed offline workbook waiting for the user to confirm the previewed changes."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="imports")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    # [{requirement_id, row_id, level, value, reason, note, old_value, old_version}]
+    changes = models.JSONField(default=list)
+    unchanged = models.PositiveIntegerField(default=0)
+    blank = models.PositiveIntegerField(default=0)  # workbook rows left unrated: existing ratings are kept
+    state = models.CharField(max_length=16, choices=ImportState.choices, default=ImportState.PENDING)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Result(models.Model):
+    """The engine's result for a submitted assessment, stored so lists and dashboards never recompute.
+
+    Exact values are kept as fraction strings ("37/50"); ``total_shown`` is the truncated two-decimal
+    figure for sorting and display. A re-score would add a new version; rows are never updated.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="results")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    catalog_version = models.CharField(max_length=32)
+    total = models.CharField(max_length=64)
+    total_shown = models.DecimalField(max_digits=4, decimal_places=2)
+    grade = models.PositiveSmallIntegerField(choices=GradeLevel.choices, db_index=True)
+    consecutive_level = models.PositiveSmallIntegerField()
+    level_skip = models.BooleanField(default=False)
+    levels = models.JSONField()  # {"1": "4/5", ...}
+    level_met = models.JSONField()  # {"1": true, ...}
+    domains = models.JSONField()  # {domain name: {"1": "…", ...}}
+    subdomains = models.JSONField()  # {row id: {"name":…, "domain":…, "levels": {"1": "…" | null}}}
+    maturity = models.JSONField(default=dict)  # {row id: "…"} cumulative per-sub-domain maturity
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "version"], name="result_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id} v{self.version}: {self.total_shown}"

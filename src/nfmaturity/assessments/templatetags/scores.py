@@ -1,0 +1,32 @@
+"""Showing exact scores: truncated to two decimals by the scoring core's display rule, never rounded."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from django import template
+
+from nfmaturity.assessments.results import parse_exact, shown
+
+register = template.Library()
+
+
+@register.filter
+def score2(value: Fraction | str | None) -> str:
+    """Fraction or stored "n/d" string → "0.83"; None → "—"."""
+    if isinstance(value, str):
+        return shown(parse_exact(value))
+    return shown(value)
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:  # type: ignore[type-arg]
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def bar_width(value: Fraction | None) -> str:
+    """A 0..1 score as a CSS percentage for bars ("80.00%"), truncated like every shown figure."""
+    from nfmaturity.scoring.display import format_percent
+
+    return "0%" if value is None else format_percent(min(value, Fraction(1)))

@@ -1,0 +1,164 @@
+"""Settings of the web platform, read from environment variables (see docs/web.md).
+
+SQLite under NFM_DATA_DIR by default so a fresh clone runs at once; DATABASE_URL selects PostgreSQL.
+With NFM_DEBUG off (production) a real NFM_SECRET_KEY is mandatory: we never invent a random key,
+which would log everybody out on every restart and differ between app servers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from nfmaturity.web.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("NFM_DATA_DIR", "./var")).resolve()
+
+DEBUG = env_bool("NFM_DEBUG", False)
+# Used only when debugging; production refuses it below.
+_DEV_SECRET_KEY = "nfm-dev-only-insecure-key-do-not-use-in-production-0123456789"
+SECRET_KEY = env_secret("NFM_SECRET_KEY") or ""
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "NFM_SECRET_KEY (or NFM_SECRET_KEY_FILE) must be set when NFM_DEBUG is off; "
+            "set NFM_DEBUG=true for a local development run"
+        )
+    SECRET_KEY = _DEV_SECRET_KEY
+elif not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+    raise ImproperlyConfigured("NFM_SECRET_KEY is too short or is the development key (need ≥ 32 chars)")
+
+ALLOWED_HOSTS = env_list("NFM_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if not DEBUG else ["*"])
+CSRF_TRUSTED_ORIGINS = env_list("NFM_CSRF_TRUSTED_ORIGINS", [])
+SECURE_COOKIES = env_bool("NFM_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "nfmaturity.web",
+    "nfmaturity.audit",
+    "nfmaturity.accounts",
+    "nfmaturity.enterprises",
+    "nfmaturity.assessments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "nfmaturity.web.urls"
+WSGI_APPLICATION = "nfmaturity.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "nfmaturity.accounts.context.current_membership",
+            ],
+        },
+    }
+]
+
+_database_url = env_str("DATABASE_URL", "")
+if _database_url:
+    DATABASES = {
+        "default": dj_database_url.parse(_database_url, conn_max_age=env_int("NFM_DB_CONN_MAX_AGE", 60))
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "nfmaturity.sqlite3",
+            # Several people save ratings at once: wait for the write lock instead of failing at once.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Without collectstatic (embedded runs, tests) whitenoise serves straight from the app static dirs.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Uploaded evidence lives under the data directory, outside any web root, and is only ever served
+# through a view that checks access (there is deliberately no MEDIA_URL route).
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media-not-served/"
+NFM_UPLOAD_MAX_BYTES = env_int("NFM_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The catalog version new assessments pin; empty means the loader's default (newest) version.
+NFM_CATALOG_VERSION = env_str("NFM_CATALOG_VERSION", "")
+NFM_INVITATION_DAYS = env_int("NFM_INVITATION_DAYS", 7)
+
+EMAIL_BACKEND = env_str("NFM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("NFM_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,17 @@
+// Grade distribution bar chart (counts of enterprises per grade).
+(function () {
+  var node = document.getElementById("grades");
+  if (!node || !window.echarts) return;
+  var labels = JSON.parse(document.getElementById("grade-labels").textContent);
+  var counts = JSON.parse(document.getElementById("grade-counts").textContent);
+  var chart = echarts.init(node, null, { renderer: "svg" });
+  chart.setOption({
+    animation: false,
+    grid: { left: 40, right: 20, top: 20, bottom: 40 },
+    tooltip: {},
+    xAxis: { type: "category", data: labels, axisLabel: { interval: 0, fontSize: 11 } },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [{ type: "bar", data: counts, label: { show: true, position: "top" }, itemStyle: { color: "#206bc4" } }]
+  });
+  window.addEventListener("resize", function () { chart.resize(); });
+})();
