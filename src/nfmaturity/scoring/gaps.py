@@ -1,0 +1,95 @@
+"""What holds an assessment back from the next grade (standard-notes §2 rule 10).
+
+Raising a requirement from rating a to 全部满足 adds (1 − a) × β × α/Σα / n to S_i. It changes the total only
+while the level is unmet: an unmet level counts its score, a met one counts 1, so the gain in total S is
+counted(S_i + δ) − S_i — the rise itself while it stays under 0.8, the whole way to 1 once it reaches 0.8.
+Gains are for one action taken alone; the planner (``planner.py``) combines them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from nfmaturity.catalog.model import LEVELS, Level, Requirement, Row
+from nfmaturity.scoring.explain import marginal_weights, row_weights
+from nfmaturity.scoring.grading import MET_THRESHOLD, GradeBand, counted, grade_bands, target_band
+from nfmaturity.scoring.layout import layout_of
+from nfmaturity.scoring.model import ScoreResult
+from nfmaturity.scoring.ratings import Rating
+
+
+@dataclass(frozen=True)
+class LevelGap:
+    """An unmet level."""
+
+    level: Level
+    score: Fraction
+    shortfall: Fraction  # 0.8 − S_i: how far the level is from being met
+    gain: Fraction  # 1 − S_i: what meeting it adds to the total
+
+
+@dataclass(frozen=True)
+class RowGap:
+    """A row at an unmet level, if all its requirements there were raised to 全部满足."""
+
+    row: Row
+    level: Level
+    score: Fraction  # C
+    gain: Fraction  # in total S
+
+
+@dataclass(frozen=True)
+class RequirementGap:
+    """A requirement at an unmet level, if it were raised to 全部满足."""
+
+    requirement: Requirement
+    row: Row
+    rating: Rating
+    gain: Fraction  # in total S
+
+
+@dataclass(frozen=True)
+class GapReport:
+    total: Fraction
+    grade: GradeBand
+    target: GradeBand | None  # the grade asked for (default the next one); None at the top grade
+    needed: Fraction  # how much total S is missing to reach ``target`` (0 when reached or no target)
+    levels: tuple[LevelGap, ...]  # unmet levels, S1 first
+    rows: tuple[RowGap, ...]  # largest gain first
+    requirements: tuple[RequirementGap, ...]  # largest gain first
+
+
+def find_gaps(result: ScoreResult, target: int | None = None) -> GapReport:
+    band = target_band(grade_bands(result.catalog), result.grade, target)
+    needed = max(band.lower - result.total, Fraction(0)) if band else Fraction(0)
+    layout = layout_of(result.catalog)
+    units = marginal_weights(result)
+    weights = row_weights(result)
+    row_scores = result.row_scores()
+    levels, rows, requirements = [], [], []
+    for index, s in enumerate(result.level_scores):
+        if result.level_met[index]:
+            continue
+        level = LEVELS[index]
+        levels.append(LevelGap(level, s, MET_THRESHOLD - s, 1 - s))
+        for cell in layout.cells(index):
+            c = row_scores[cell.row.id].level_scores[index]
+            if c is None or c == 1:
+                continue
+            beta, alpha = weights[index][cell.row.id]
+            rows.append(RowGap(cell.row, level, c, counted(s + (1 - c) * beta * alpha) - s))
+            for requirement in cell.requirements:
+                rating = result.ratings[requirement.id]
+                if rating.score is not None and rating is not Rating.FULL:
+                    gain = counted(s + (1 - rating.score) * units[requirement.id]) - s
+                    requirements.append(RequirementGap(requirement, cell.row, rating, gain))
+    return GapReport(
+        total=result.total,
+        grade=result.grade,
+        target=band,
+        needed=needed,
+        levels=tuple(levels),
+        rows=tuple(sorted(rows, key=lambda g: g.gain, reverse=True)),
+        requirements=tuple(sorted(requirements, key=lambda g: g.gain, reverse=True)),
+    )
