@@ -14,8 +14,10 @@ from nfmaturity.assessments.results import compute, shown
 from nfmaturity.assessments.selectors import latest_result
 from nfmaturity.catalog.model import LEVELS
 from nfmaturity.scoring.explain import explain
+from nfmaturity.scoring.gaps import find_gaps
 from nfmaturity.scoring.grading import MET_THRESHOLD, THRESHOLD_READING, counted
 from nfmaturity.scoring.model import ScoreResult
+from nfmaturity.scoring.planner import plan
 
 HEAT_CLASSES = ("heat-0", "heat-1", "heat-2", "heat-3", "heat-4")
 
@@ -87,9 +89,23 @@ def results_context(assessment: Assessment) -> dict[str, Any]:
     }
 
 
+TOP_ACTIONS = 10
+
+
 def plan_context(outcome: ScoreResult) -> dict[str, Any] | None:
-    """The gap to the next grade and the planner's top actions (filled in when the planner is available)."""
-    return None
+    """The gap to the next grade (gap analysis) and the planner's least-effort actions to reach it."""
+    gaps = find_gaps(outcome)
+    if gaps.target is None:
+        return None
+    improvement = plan(outcome)
+    actions = sorted(improvement.actions, key=lambda a: (-a.level_gain, a.level, a.requirement.id))
+    return {
+        "gaps": gaps,
+        "plan": improvement,
+        "actions": actions[:TOP_ACTIONS],
+        "more": max(0, len(actions) - TOP_ACTIONS),
+        "ranking": improvement.ranking[:TOP_ACTIONS],
+    }
 
 
 def explain_context(assessment: Assessment, target: str) -> dict[str, Any]:

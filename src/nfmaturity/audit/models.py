@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     ATTACHMENT_ADDED = "attachment.added", "上传附件"
     WORKBOOK_IMPORTED = "assessment.workbook_imported", "导入离线评估表"
     ASSESSMENT_SUBMITTED = "assessment.submitted", "提交自评估"
+    DEMO_RATINGS_LOADED = "assessment.demo_ratings_loaded", "载入演示评分"
 
 
 class AuditEvent(models.Model):

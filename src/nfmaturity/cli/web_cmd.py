@@ -1,0 +1,116 @@
+"""``nfm web serve`` and ``nfm web demo``: run the web platform, optionally with demo data.
+
+The embedded server is Django's own (``runserver --noreload``) behind whitenoise: fine for one user or a
+demo on one machine. For production run a WSGI server on ``nfmaturity.web.wsgi:application`` (for example
+``gunicorn nfmaturity.web.wsgi``) with NFM_SECRET_KEY, DATABASE_URL and NFM_DATA_DIR set (docs/web.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+DEFAULT_DEMO_PASSWORD = "nfm-demo-2024"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    web = subparsers.add_parser("web", help="运行 Web 平台", description="运行 Web 平台（Django）。")
+    commands = web.add_subparsers(title="子命令", dest="web_command", metavar="子命令")
+
+    serve = commands.add_parser("serve", help="启动 Web 平台", description="执行数据库迁移并启动 Web 平台。")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    serve.add_argument("--port", type=int, default=8000, help="监听端口（默认 8000）")
+    serve.set_defaults(handler=serve_command)
+
+    demo = commands.add_parser(
+        "demo", help="载入演示数据并启动", description="执行迁移、载入演示数据（可重复执行）并启动 Web 平台。"
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    demo.add_argument("--port", type=int, default=8000, help="监听端口（默认 8000）")
+    demo.add_argument(
+        "--password", default=DEFAULT_DEMO_PASSWORD, help=f"演示账户密码（默认 {DEFAULT_DEMO_PASSWORD}）"
+    )
+    demo.add_argument("--no-serve", action="store_true", help="只载入演示数据，不启动服务")
+    demo.set_defaults(handler=demo_command)
+    web.set_defaults(handler=lambda args: (web.print_help(), 2)[1])
+
+
+def _data_dir() -> Path:
+    path = Path(os.environ.get("NFM_DATA_DIR", "./var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _allow_host(host: str) -> None:
+    if "NFM_ALLOWED_HOSTS" not in os.environ and host not in ("127.0.0.1", "localhost", "::1"):
+        os.environ["NFM_ALLOWED_HOSTS"] = f"localhost,127.0.0.1,{host}"
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nfmaturity.web.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _run(host: str, port: int) -> int:
+    from django.core.management import call_command
+
+    print(
+        f"平台地址：http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/  （Ctrl+C 停止）",
+        flush=True,
+    )
+    call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True, skip_checks=False)
+    return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    _data_dir()
+    _allow_host(args.host)
+    _setup()
+    _migrate()
+    return _run(args.host, args.port)
+
+
+def _demo_secret(data_dir: Path) -> None:
+    """A demo run needs no configuration: keep a generated key in the data directory (never in code)."""
+    if os.environ.get("NFM_SECRET_KEY") or os.environ.get("NFM_SECRET_KEY_FILE"):
+        return
+    key_file = data_dir / "demo-secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        key_file.chmod(0o600)
+    os.environ["NFM_SECRET_KEY_FILE"] = str(key_file)
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    data_dir = _data_dir()
+    _demo_secret(data_dir)
+    _allow_host(args.host)
+    _setup()
+    _migrate()
+    from nfmaturity.web.demo import load_demo
+
+    print("正在载入演示数据（首次约需一分钟）……", flush=True)
+    logins = load_demo(args.password)
+    print("演示账户（密码均为 %s）：" % args.password)
+    for login in logins:
+        print(f"  {login.username:<24} {login.role:<10} {login.organisation}")
+    print("演示企业的管理员账户为 demo-e01 … demo-e36（同一密码）。所有演示数据均标注“演示数据”。")
+    if args.no_serve:
+        return 0
+    return _run(args.host, args.port)
