@@ -18,7 +18,7 @@ from nfmaturity.catalog.model import LEVELS, SectorCatalog
 from nfmaturity.scoring.errors import (
     EmptyLevelError,
     MissingReasonError,
-    ScoringError,
+    RequirementsError,
     UnknownRequirementError,
     UnratedRequirementError,
 )
@@ -39,7 +39,7 @@ def check_ratings(
     na_reasons: Mapping[str, str] | None = None,
     *,
     allow_unrated: bool = False,
-) -> tuple[ScoringError, ...]:
+) -> tuple[RequirementsError, ...]:
     """Every problem that stops ``score``, each listing all the requirements concerned (empty: all fine).
 
     Reasons given for requirements that are not rated 不适用 are ignored, not refused: a workbook may keep a
@@ -47,7 +47,7 @@ def check_ratings(
     """
     reasons = na_reasons or {}
     layout = layout_of(catalog)
-    problems: list[ScoringError] = []
+    problems: list[RequirementsError] = []
     unknown = [i for i in ratings if i not in layout.known]
     unknown_reasons = [i for i in reasons if i not in layout.known and i not in ratings]
     if unknown or unknown_reasons:
