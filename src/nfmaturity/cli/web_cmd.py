@@ -107,7 +107,7 @@ def demo_command(args: argparse.Namespace) -> int:
 
     print("正在载入演示数据（首次约需一分钟）……", flush=True)
     logins = load_demo(args.password)
-    print("演示账户（密码均为 %s）：" % args.password)
+    print(f"演示账户（密码均为 {args.password}）：")
     for login in logins:
         print(f"  {login.username:<24} {login.role:<10} {login.organisation}")
     print("演示企业的管理员账户为 demo-e01 … demo-e36（同一密码）。所有演示数据均标注“演示数据”。")
