@@ -9,7 +9,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 # Each module registers one command group through ``register(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("nfmaturity.cli.catalog_cmd", "nfmaturity.cli.web_cmd")
+COMMAND_MODULES: tuple[str, ...] = (
+    "nfmaturity.cli.catalog_cmd",
+    "nfmaturity.cli.score_cmd",
+    "nfmaturity.cli.web_cmd",
+)
 
 # argparse's own words are English; these are the ones a user meets.
 _TRANSLATIONS = {
