@@ -24,7 +24,7 @@ F = Fraction
 
 
 def test_threshold_is_four_fifths_and_closed() -> None:
-    assert MET_THRESHOLD == F(4, 5)
+    assert F(4, 5) == MET_THRESHOLD
     assert counted(F(4, 5)) == 1
     assert counted(F(79, 100)) == F(79, 100)
 
