@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import Assessment, Result
 from nfmaturity.assessments.results import parse_exact
 
@@ -68,6 +69,12 @@ def compare_results(before: Assessment, after: Assessment) -> Comparison:
                 parse_exact(ra.maturity.get(rid)),
             )
         )
+    # JSON objects have no key order on PostgreSQL (jsonb): order by the questionnaire's row order.
+    order = sector_view(after.catalog_version, after.sector)
+    rank = {(row.domain, row.name): i for i, row in enumerate(order.rows)}
+    subdomains.sort(key=lambda c: rank.get((c.group, c.name), len(rank)))
+    domain_rank = {name: i for i, name in enumerate(order.domain_order)}
+    domains.sort(key=lambda c: domain_rank.get(c.name, len(domain_rank)))
     return Comparison(
         before=before,
         after=after,

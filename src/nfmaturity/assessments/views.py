@@ -113,7 +113,6 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         raise Http404  # only a tampered form gets here
     data = form.cleaned_data
-    item = selectors.requirement_item(assessment, data["requirement_id"])
     try:
         services.set_rating(
             assessment=assessment,
@@ -129,6 +128,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
         item.error = exc.message
         return _requirement_response(request, assessment, item, status=409)
     except AssessmentError as exc:
+        item = selectors.requirement_item(assessment, data["requirement_id"])
         item.error = exc.message
         item.show_reason = data["value"] == RatingValue.NOT_APPLICABLE
         return _requirement_response(request, assessment, item, status=422)

@@ -62,9 +62,11 @@ def _setup() -> None:
 
 
 def _migrate() -> None:
+    """Bring the database schema and the hashed static files (whitenoise manifest) up to date."""
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def _run(host: str, port: int) -> int:

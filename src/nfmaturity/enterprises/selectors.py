@@ -104,6 +104,7 @@ def industry_overview() -> dict[str, Any]:
         "enterprises": len(rows),
         "assessed": len(assessed),
         "grade_labels": [GRADE_LABELS[g] for g in levels],
+        "grade_short": ["未达一级", "一级", "二级", "三级", "四级", "五级"],
         "grade_counts": [grades.get(g, 0) for g in levels],
         "by_city": sorted(
             ((city, [c.get(g, 0) for g in levels], sum(c.values())) for city, c in by_city.items()),

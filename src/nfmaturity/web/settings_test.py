@@ -8,8 +8,8 @@ import os
 os.environ.setdefault("NFM_SECRET_KEY", "test-only-secret-key-never-used-in-production-0123456789")
 os.environ.setdefault("NFM_DATA_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), "nfm-test-data"))
 
-from nfmaturity.web.settings import *  # noqa: E402,F403
-from nfmaturity.web.settings import STORAGES  # noqa: E402
+from nfmaturity.web.settings import *  # noqa: F403
+from nfmaturity.web.settings import STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

@@ -30,3 +30,10 @@ def bar_width(value: Fraction | None) -> str:
     from nfmaturity.scoring.display import format_percent
 
     return "0%" if value is None else format_percent(min(value, Fraction(1)))
+
+
+@register.filter
+def signed2(value: Fraction | None) -> str:
+    """A change, truncated to two decimals, with an explicit + for rises."""
+    text = shown(value)
+    return f"+{text}" if value is not None and value > 0 else text
