@@ -1,4 +1,4 @@
-"""``nfm web serve`` and ``nfm web demo``: run the web platform, optionally with demo data.
+"""``nfm serve`` and ``nfm demo``: run the web platform, optionally with demo data.
 
 The embedded server is Django's own (``runserver --noreload``) behind whitenoise: fine for one user or a
 demo on one machine. For production run a WSGI server on ``nfmaturity.web.wsgi:application`` (for example
@@ -17,15 +17,12 @@ DEFAULT_DEMO_PASSWORD = "nfm-demo-2024"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    web = subparsers.add_parser("web", help="运行 Web 平台", description="运行 Web 平台（Django）。")
-    commands = web.add_subparsers(title="子命令", dest="web_command", metavar="子命令")
-
-    serve = commands.add_parser("serve", help="启动 Web 平台", description="执行数据库迁移并启动 Web 平台。")
+    serve = subparsers.add_parser("serve", help="启动 Web 平台", description="执行数据库迁移并启动 Web 平台。")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=8000, help="监听端口（默认 8000）")
     serve.set_defaults(handler=serve_command)
 
-    demo = commands.add_parser(
+    demo = subparsers.add_parser(
         "demo", help="载入演示数据并启动", description="执行迁移、载入演示数据（可重复执行）并启动 Web 平台。"
     )
     demo.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
@@ -35,7 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     demo.add_argument("--no-serve", action="store_true", help="只载入演示数据，不启动服务")
     demo.set_defaults(handler=demo_command)
-    web.set_defaults(handler=lambda args: (web.print_help(), 2)[1])
 
 
 def _data_dir() -> Path:
