@@ -13,7 +13,7 @@ ruff check src tests bench tools
 mypy
 
 echo "==> 数据库迁移检查"
-NFM_DATA_DIR="$(mktemp -d)" python -m django makemigrations --check --dry-run --settings=nfmaturity.web.settings
+NFM_DATA_DIR="$(mktemp -d)" python -m django makemigrations --check --dry-run --settings=nfmaturity.web.settings_test
 
 run_pytest() {
   local label="$1"; shift

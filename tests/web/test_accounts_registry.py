@@ -162,7 +162,7 @@ def run_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
     result = run_settings({})
-    assert result.returncode != 0 and "NFM_SECRET_KEY" in result.stderr
+    assert result.returncode != 0 and "必须设置 NFM_SECRET_KEY" in result.stderr
     assert run_settings({"NFM_SECRET_KEY": "short"}).returncode != 0
     assert run_settings({"NFM_SECRET_KEY": "k" * 40}).stdout.strip() == "False"
     assert run_settings({"NFM_DEBUG": "true"}).stdout.strip() == "True"
@@ -170,7 +170,7 @@ def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
 
 def test_it_refuses_a_misspelt_boolean() -> None:
     result = run_settings({"NFM_DEBUG": "ture"})
-    assert result.returncode != 0 and "expected true or false" in result.stderr
+    assert result.returncode != 0 and "应为 true 或 false" in result.stderr
 
 
 def test_healthz_reports_the_database(client, db) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r}: expected true or false")
+    raise ImproperlyConfigured(f"环境变量 {name}={raw!r} 无效：应为 true 或 false")
 
 
 def env_int(name: str, default: int) -> int:
@@ -38,7 +38,7 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r}: expected an integer") from None
+        raise ImproperlyConfigured(f"环境变量 {name}={raw!r} 无效：应为整数") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -58,5 +58,5 @@ def env_secret(name: str) -> str | None:
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={path!r}: {exc}") from None
+            raise ImproperlyConfigured(f"无法读取 {name}_FILE={path!r}：{exc}") from None
     return None

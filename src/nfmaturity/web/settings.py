@@ -24,12 +24,12 @@ SECRET_KEY = env_secret("NFM_SECRET_KEY") or ""
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "NFM_SECRET_KEY (or NFM_SECRET_KEY_FILE) must be set when NFM_DEBUG is off; "
-            "set NFM_DEBUG=true for a local development run"
+            "生产模式（NFM_DEBUG 关闭）必须设置 NFM_SECRET_KEY 或 NFM_SECRET_KEY_FILE；"
+            "本机试用请设置 NFM_DEBUG=true，或使用 nfm demo"
         )
     SECRET_KEY = _DEV_SECRET_KEY
 elif not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
-    raise ImproperlyConfigured("NFM_SECRET_KEY is too short or is the development key (need ≥ 32 chars)")
+    raise ImproperlyConfigured("NFM_SECRET_KEY 太短或仍是开发用密钥：至少需要 32 个字符的随机值")
 
 ALLOWED_HOSTS = env_list("NFM_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if not DEBUG else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("NFM_CSRF_TRUSTED_ORIGINS", [])
