@@ -152,11 +152,14 @@ def _choose(
         if value == _at(tables[k - 1], budget):
             continue  # not raising this one is as good
         item = items[k - 1]
-        for cost, rise, target in item.choices:
-            if cost <= budget and min(need, _at(tables[k - 1], budget - cost) + rise) == value:
-                chosen.append((item, cost, target))
-                budget -= cost
-                break
+        # The table rose at this item, so one of its raises produced the value: the first such one.
+        cost, _, target = next(
+            (cost, rise, target)
+            for cost, rise, target in item.choices
+            if cost <= budget and min(need, _at(tables[k - 1], budget - cost) + rise) == value
+        )
+        chosen.append((item, cost, target))
+        budget -= cost
     return chosen
 
 
