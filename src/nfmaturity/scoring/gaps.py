@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TypeVar
 
 from nfmaturity.catalog.model import LEVELS, Level, Requirement, Row
-from nfmaturity.scoring.explain import marginal_weights, row_weights
+from nfmaturity.scoring.explain import row_weights
 from nfmaturity.scoring.grading import MET_THRESHOLD, GradeBand, counted, grade_bands, target_band
 from nfmaturity.scoring.layout import layout_of
 from nfmaturity.scoring.model import ScoreResult
@@ -64,7 +65,6 @@ def find_gaps(result: ScoreResult, target: int | None = None) -> GapReport:
     band = target_band(grade_bands(result.catalog), result.grade, target)
     needed = max(band.lower - result.total, Fraction(0)) if band else Fraction(0)
     layout = layout_of(result.catalog)
-    units = marginal_weights(result)
     weights = row_weights(result)
     row_scores = result.row_scores()
     levels, rows, requirements = [], [], []
@@ -78,18 +78,40 @@ def find_gaps(result: ScoreResult, target: int | None = None) -> GapReport:
             if c is None or c == 1:
                 continue
             beta, alpha = weights[index][cell.row.id]
-            rows.append(RowGap(cell.row, level, c, counted(s + (1 - c) * beta * alpha) - s))
-            for requirement in cell.requirements:
-                rating = result.ratings[requirement.id]
+            weight = beta * alpha
+            rows.append(RowGap(cell.row, level, c, counted(s + (1 - c) * weight) - s))
+            ratings = [result.ratings[r.id] for r in cell.requirements]
+            unit = weight / sum(1 for r in ratings if r is not Rating.NOT_APPLICABLE)
+            gains: dict[Rating, Fraction] = {}  # within a cell the gain depends on the rating only
+            for requirement, rating in zip(cell.requirements, ratings, strict=True):
                 if rating.score is not None and rating is not Rating.FULL:
-                    gain = counted(s + (1 - rating.score) * units[requirement.id]) - s
-                    requirements.append(RequirementGap(requirement, cell.row, rating, gain))
+                    if rating not in gains:
+                        gains[rating] = counted(s + (1 - rating.score) * unit) - s
+                    requirements.append(RequirementGap(requirement, cell.row, rating, gains[rating]))
     return GapReport(
         total=result.total,
         grade=result.grade,
         target=band,
         needed=needed,
         levels=tuple(levels),
-        rows=tuple(sorted(rows, key=lambda g: g.gain, reverse=True)),
-        requirements=tuple(sorted(requirements, key=lambda g: g.gain, reverse=True)),
+        rows=_ranked(rows),
+        requirements=_ranked(requirements),
     )
+
+
+_Gap = TypeVar("_Gap", RowGap, RequirementGap)
+
+
+def _ranked(gaps: list[_Gap]) -> tuple[_Gap, ...]:
+    """Largest gain first, ties in catalog order.
+
+    Comparing and hashing Fractions is slow and a cell's requirements share one gain object, so the distinct
+    objects are ranked once (equal values get equal ranks) and the list is sorted on those whole numbers.
+    """
+    distinct = sorted({id(g.gain): g.gain for g in gaps}.items(), key=lambda item: item[1], reverse=True)
+    rank: dict[int, int] = {}
+    previous = None
+    for key, gain in distinct:
+        rank[key] = len(rank) if previous is None or gain != previous else rank[id(previous)]
+        previous = gain
+    return tuple(sorted(gaps, key=lambda g: rank[id(g.gain)]))
