@@ -17,7 +17,9 @@ DEFAULT_DEMO_PASSWORD = "nfm-demo-2024"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    serve = subparsers.add_parser("serve", help="启动 Web 平台", description="执行数据库迁移并启动 Web 平台。")
+    serve = subparsers.add_parser(
+        "serve", help="启动 Web 平台", description="执行数据库迁移并启动 Web 平台。"
+    )
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=8000, help="监听端口（默认 8000）")
     serve.set_defaults(handler=serve_command)
