@@ -104,3 +104,9 @@ def test_it_compares_two_submitted_assessments_from_stored_results(
         .content.decode()
     )
     assert "2.50 → 3.50" in page and "二级 场景级 → 三级 领域级" in page
+
+
+def test_the_registry_shows_the_stored_total_with_two_decimals(world: World, submitted: Assessment) -> None:
+    page = world.client("regulator").get("/enterprises/").content.decode()
+    assert ">2.50<" in page
+    assert "2.5000" not in page

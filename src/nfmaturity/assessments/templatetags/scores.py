@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 from django import template
@@ -45,3 +46,12 @@ def gain4(value: Fraction) -> str:
     from nfmaturity.scoring.display import format_truncated
 
     return format_truncated(value, 4)
+
+
+@register.filter
+def shown_decimal(value: Decimal | None) -> str:
+    """A stored two-decimal figure ("total_shown") as text. Read through a subquery, SQLite hands it back
+    unquantized (1.72000000000000), so quantize it again, towards zero like every shown figure."""
+    if value is None:
+        return "—"
+    return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_DOWN))
