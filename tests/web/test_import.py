@@ -82,3 +82,38 @@ def test_it_keeps_platform_ratings_for_rows_left_blank(world: World, draft: Asse
     assert len(pending.changes) == 10 and pending.blank == draft.requirement_count - 10
     world.client("ent_admin").post(response.url)
     assert RatingRecord.objects.filter(assessment=draft).count() == 10
+
+
+def test_the_downloaded_workbook_carries_the_ratings_given_so_far(world: World, draft: Assessment) -> None:
+    from io import BytesIO
+
+    from nfmaturity.catalog.workbook import read_workbook
+    from nfmaturity.scoring.ratings import Rating
+
+    first, second = "nfdt:2024:common:组织建设:S1:1", "nfdt:2024:common:组织建设:S1:2"
+    user = world.users["ent_admin"]
+    set_rating(
+        assessment=draft, actor=user, requirement_id=first, value=RatingValue.MOSTLY, expected_version=0
+    )
+    set_rating(
+        assessment=draft,
+        actor=user,
+        requirement_id=second,
+        value=RatingValue.NOT_APPLICABLE,
+        expected_version=0,
+        reason="本厂无此业务",
+        note="见附件",
+    )
+    response = world.client("ent_member").get(f"/assessments/{draft.pk}/import/?download=1")
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    rows = {r.requirement_id: r for r in read_workbook(BytesIO(response.content)).rows}
+    assert rows[first].rating == Rating.MOSTLY
+    assert (rows[second].rating, rows[second].na_reason, rows[second].note) == (
+        Rating.NOT_APPLICABLE,
+        "本厂无此业务",
+        "见附件",
+    )
+    assert sum(1 for r in rows.values() if r.rating is not None) == 2
+    # Uploading it back changes nothing: the platform already holds these ratings.
+    upload(world, draft, response.content)
+    assert WorkbookImport.objects.get().changes == []

@@ -17,7 +17,8 @@ from nfmaturity.assessments.errors import AssessmentError, WorkbookRejectedError
 from nfmaturity.assessments.forms import WorkbookForm
 from nfmaturity.assessments.models import ImportState, RatingValue, WorkbookImport
 from nfmaturity.catalog.model import Sector
-from nfmaturity.catalog.workbook import workbook_bytes
+from nfmaturity.catalog.workbook import Prefill, workbook_bytes
+from nfmaturity.scoring.ratings import Rating
 
 
 @login_required
@@ -25,7 +26,11 @@ from nfmaturity.catalog.workbook import workbook_bytes
 def upload_workbook(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk, write=True)
     if request.GET.get("download") == "1":
-        data = workbook_bytes(catalog(assessment.catalog_version), Sector(assessment.sector))
+        # The workbook carries the ratings given so far, so offline work goes on from where it stands.
+        prefill = {
+            r.requirement_id: Prefill(Rating(r.value), r.reason, r.note) for r in assessment.ratings.all()
+        }
+        data = workbook_bytes(catalog(assessment.catalog_version), Sector(assessment.sector), prefill)
         response = HttpResponse(
             data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )

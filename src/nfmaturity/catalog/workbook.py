@@ -8,6 +8,7 @@ silently mis-scored. Text columns are protected; the rating, reason and note col
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -73,8 +74,22 @@ class FilledWorkbook:
     rows: tuple[FilledRow, ...]
 
 
-def write_workbook(catalog: Catalog, sector: Sector, target: Path | BinaryIO) -> None:
-    """Write the blank self-assessment workbook for ``sector``."""
+@dataclass(frozen=True)
+class Prefill:
+    """A rating already given (on the platform), written into the workbook so offline work goes on from it."""
+
+    rating: Rating
+    na_reason: str = ""
+    note: str = ""
+
+
+def write_workbook(
+    catalog: Catalog,
+    sector: Sector,
+    target: Path | BinaryIO,
+    prefill: Mapping[str, Prefill] | None = None,
+) -> None:
+    """Write the self-assessment workbook for ``sector``: blank, or with the ratings of ``prefill``."""
     view = catalog.for_sector(sector)
     notes = {n.id: n for n in view.notes}
     wb = Workbook()
@@ -116,6 +131,11 @@ def write_workbook(catalog: Catalog, sector: Sector, target: Path | BinaryIO) ->
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             cell.border = border
         ws.cell(row=line, column=COL["要求编号"]).font = Font(color="808080", size=8)
+        given = (prefill or {}).get(req.id)
+        if given is not None:
+            ws.cell(row=line, column=COL["评分"], value=given.rating.label)
+            ws.cell(row=line, column=COL["不适用理由"], value=given.na_reason or None)
+            ws.cell(row=line, column=COL["备注"], value=given.note or None)
         for name in EDITABLE:
             open_cell = ws.cell(row=line, column=COL[name])
             open_cell.protection = Protection(locked=False)
@@ -153,7 +173,8 @@ def write_workbook(catalog: Catalog, sector: Sector, target: Path | BinaryIO) ->
     guide_lines = [
         f"{view.title}",
         f"自评估工作簿 · {sector.label}企业 · 标准版本 {view.code}-{view.version}",
-        f"生成时间：{datetime.now().strftime('%Y-%m-%d %H:%M')}　要求条数：{last - 1}",
+        f"生成时间：{datetime.now().strftime('%Y-%m-%d %H:%M')}　要求条数：{last - 1}"
+        + (f"　已带入平台上的评分 {len(prefill)} 项" if prefill else ""),
         "",
         "填写方法：",
         "1. 在“自评估”表的“评分”列逐条选择：全部满足（1）、大部分满足（0.8）、部分满足（0.5）、不满足（0）或不适用。",
@@ -192,9 +213,9 @@ def write_workbook(catalog: Catalog, sector: Sector, target: Path | BinaryIO) ->
     wb.save(target)
 
 
-def workbook_bytes(catalog: Catalog, sector: Sector) -> bytes:
+def workbook_bytes(catalog: Catalog, sector: Sector, prefill: Mapping[str, Prefill] | None = None) -> bytes:
     buffer = BytesIO()
-    write_workbook(catalog, sector, buffer)
+    write_workbook(catalog, sector, buffer, prefill)
     return buffer.getvalue()
 
 
