@@ -74,13 +74,15 @@ def test_xlsx_export_is_a_fillable_protected_workbook(tmp_path: Path) -> None:
     wb = load_workbook(out)
     ws = wb["自评估"]
     header = [c.value for c in ws[1]]
-    assert header[:7] == ["序号", "要求编号", "能力域", "能力子域", "等级", "条目", "要求内容"]
-    assert ws.freeze_panes == "C2"
+    assert (
+        header[:6] == ["序号", "能力域", "能力子域", "等级", "条目", "要求内容"] and header[-1] == "要求编号"
+    )
+    assert ws.freeze_panes == "B2"
     assert ws.protection.sheet is True
     rating_col = header.index("评分") + 1
     assert ws.cell(row=2, column=rating_col).protection.locked is False
-    assert ws.cell(row=2, column=7).protection.locked is True
-    assert ws.cell(row=2, column=7).alignment.wrap_text is True
+    assert ws.cell(row=2, column=6).protection.locked is True
+    assert ws.cell(row=2, column=6).alignment.wrap_text is True
     (validation,) = ws.data_validations.dataValidation
     assert "全部满足,大部分满足,部分满足,不满足,不适用" in validation.formula1
     assert ws.max_row == 1 + 544
@@ -93,8 +95,8 @@ def fill(path: Path, values: dict[int, tuple[str | None, str | None]]) -> None:
     wb = load_workbook(path)
     ws = wb["自评估"]
     for row, (rating, reason) in values.items():
-        ws.cell(row=row, column=9, value=rating)
-        ws.cell(row=row, column=10, value=reason)
+        ws.cell(row=row, column=8, value=rating)
+        ws.cell(row=row, column=9, value=reason)
     wb.save(path)
 
 

@@ -7,6 +7,7 @@ silently mis-scored. Text columns are protected; the rating, reason and note col
 
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,19 +30,23 @@ SHEET = "自评估"
 META_SHEET = "_meta"
 GUIDE_SHEET = "填写说明"
 
+# (header, width in Excel character units). The requirement id is last: the file is read back by it, a
+# person filling the sheet does not need it.
 COLUMNS: tuple[tuple[str, int], ...] = (
-    ("序号", 7),
-    ("要求编号", 16),
+    ("序号", 6),
     ("能力域", 11),
-    ("能力子域", 16),
+    ("能力子域", 14),
     ("等级", 6),
-    ("条目", 6),
-    ("要求内容", 70),
-    ("原文疑点", 12),
-    ("评分", 13),
-    ("不适用理由", 28),
-    ("备注", 28),
+    ("条目", 5),
+    ("要求内容", 62),
+    ("原文疑点", 24),
+    ("评分", 12),
+    ("不适用理由", 22),
+    ("备注", 22),
+    ("要求编号", 34),
 )
+WRAPPED = ("能力子域", "要求内容", "原文疑点", "不适用理由", "备注")
+LINE_HEIGHT = 15.0  # points per wrapped line at the default 11 pt font
 COL = {name: i for i, (name, _) in enumerate(COLUMNS, start=1)}
 EDITABLE = ("评分", "不适用理由", "备注")
 RATING_CHOICES = [RATING_LABELS[r] for r in Rating]
@@ -109,7 +114,7 @@ def write_workbook(
         cell.border = border
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.row_dimensions[1].height = 24
-    ws.freeze_panes = "C2"
+    ws.freeze_panes = "B2"
 
     rows = {row.id: row for row in view.rows}
     line = 2
@@ -130,7 +135,13 @@ def write_workbook(
             cell = ws.cell(row=line, column=COL[name], value=value)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             cell.border = border
-        ws.cell(row=line, column=COL["要求编号"]).font = Font(color="808080", size=8)
+        id_cell = ws.cell(row=line, column=COL["要求编号"])
+        id_cell.font = Font(color="808080", size=8)
+        id_cell.alignment = Alignment(vertical="top", wrap_text=False)
+        # openpyxl cannot auto-fit: give each row the height its longest wrapped cell needs.
+        ws.row_dimensions[line].height = LINE_HEIGHT * max(
+            _wrapped_lines(str(values.get(name) or ""), dict(COLUMNS)[name]) for name in WRAPPED
+        )
         given = (prefill or {}).get(req.id)
         if given is not None:
             ws.cell(row=line, column=COL["评分"], value=given.rating.label)
@@ -167,7 +178,10 @@ def write_workbook(
     ws.protection.formatRows = False
     ws.print_title_rows = "1:1"
     ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
 
     guide = wb.create_sheet(GUIDE_SHEET)
     guide_lines = [
@@ -290,6 +304,17 @@ def read_workbook(source: Path | BinaryIO, name: str | None = None) -> FilledWor
         sector=sector,
         rows=tuple(rows),
     )
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes in a wrapped column ``width`` units wide (CJK characters count two)."""
+    if not text:
+        return 1
+    lines = 0
+    for part in text.split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part)
+        lines += max(1, -(-units // max(1, width - 2)))
+    return lines
 
 
 def _text(value: object) -> str:
