@@ -1,8 +1,7 @@
 """``nfm serve`` and ``nfm demo``: run the web platform, optionally with demo data.
 
-The embedded server is Django's own (``runserver --noreload``) behind whitenoise: fine for one user or a
-demo on one machine. For production run a WSGI server on ``nfmaturity.web.wsgi:application`` (for example
-``gunicorn nfmaturity.web.wsgi``) with NFM_SECRET_KEY, DATABASE_URL and NFM_DATA_DIR set (docs/web.md).
+Both serve through gunicorn (threaded workers) with whitenoise for static files. For production set
+NFM_SECRET_KEY, DATABASE_URL and NFM_DATA_DIR (docs/web.md) and raise --workers behind a reverse proxy.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     serve.add_argument("--port", type=int, default=8000, help="监听端口（默认 8000）")
+    _server_options(serve)
     serve.set_defaults(handler=serve_command)
 
     demo = subparsers.add_parser(
@@ -29,11 +29,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     demo.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
     demo.add_argument("--port", type=int, default=8000, help="监听端口（默认 8000）")
+    _server_options(demo)
     demo.add_argument(
         "--password", default=DEFAULT_DEMO_PASSWORD, help=f"演示账户密码（默认 {DEFAULT_DEMO_PASSWORD}）"
     )
     demo.add_argument("--no-serve", action="store_true", help="只载入演示数据，不启动服务")
     demo.set_defaults(handler=demo_command)
+
+
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    # One process by default: the embedded SQLite database prefers a single writer process.
+    parser.add_argument(
+        "--workers", type=int, default=1, help="工作进程数（默认 1；使用 PostgreSQL 时可增加）"
+    )
+    parser.add_argument("--threads", type=int, default=8, help="每个进程的线程数（默认 8）")
 
 
 def _data_dir() -> Path:
@@ -67,14 +76,35 @@ def _migrate() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def _run(host: str, port: int) -> int:
-    from django.core.management import call_command
+def _run(host: str, port: int, workers: int, threads: int) -> int:
+    """Serve with gunicorn (a production WSGI server) in the foreground; whitenoise serves static files."""
+    from typing import Any
 
-    print(
-        f"平台地址：http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/  （Ctrl+C 停止）",
-        flush=True,
-    )
-    call_command("runserver", f"{host}:{port}", use_reloader=False, use_threading=True, skip_checks=False)
+    from gunicorn.app.base import BaseApplication
+
+    from nfmaturity.web.wsgi import application
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options: dict[str, Any] = {
+                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "timeout": 120,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(f"平台地址：http://{shown}:{port}/  （Ctrl+C 停止）", flush=True)
+    _Server().run()
     return 0
 
 
@@ -83,7 +113,7 @@ def serve_command(args: argparse.Namespace) -> int:
     _allow_host(args.host)
     _setup()
     _migrate()
-    return _run(args.host, args.port)
+    return _run(args.host, args.port, args.workers, args.threads)
 
 
 def _demo_secret(data_dir: Path) -> None:
@@ -113,4 +143,4 @@ def demo_command(args: argparse.Namespace) -> int:
     print("演示企业的管理员账户为 demo-e01 … demo-e36（同一密码）。所有演示数据均标注“演示数据”。")
     if args.no_serve:
         return 0
-    return _run(args.host, args.port)
+    return _run(args.host, args.port, args.workers, args.threads)

@@ -1,0 +1,88 @@
+"""`nfm demo` and `nfm serve` as the README runs them: real processes, a real server, a real database file."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+NFM = [sys.executable, "-m", "nfmaturity.cli.main"]
+
+
+def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
+    # A clean start: no test settings, no test database, no NFM_* left over from the test process.
+    drop = {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("NFM_")}
+    env.update(NFM_DATA_DIR=str(data_dir), **extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_demo_loads_the_demo_data_once_and_prints_the_logins(tmp_path: Path) -> None:
+    first = subprocess.run(
+        [*NFM, "demo", "--no-serve"], env=env_for(tmp_path), capture_output=True, text=True, timeout=300
+    )
+    assert first.returncode == 0, first.stderr
+    assert "demo-enterprise-admin" in first.stdout and "演示数据" in first.stdout
+    assert (tmp_path / "db.sqlite3").exists() or any(tmp_path.glob("*.sqlite3"))
+    second = subprocess.run(
+        [*NFM, "demo", "--no-serve", "--password", "another-pass-2024"],
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert second.returncode == 0, second.stderr
+    assert "another-pass-2024" in second.stdout
+
+
+def test_serve_answers_healthz_and_serves_static_files(tmp_path: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [*NFM, "serve", "--port", str(port)],
+        env=env_for(tmp_path, NFM_SECRET_KEY="s" * 50),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert body == '{"status": "ok", "database": "ok"}'
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
+            page = response.read().decode()
+        assert "登录" in page
+        css = page.split('href="/static/', 1)[1].split('"', 1)[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/{css}", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*NFM, "serve", "--port", str(free_port())],
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "配置错误" in result.stderr and "必须设置 NFM_SECRET_KEY" in result.stderr
