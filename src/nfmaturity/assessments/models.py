@@ -16,6 +16,7 @@ class AssessmentKind(models.TextChoices):
 class AssessmentState(models.TextChoices):
     DRAFT = "draft", "填写中"
     SUBMITTED = "submitted", "已提交"
+    WITHDRAWN = "withdrawn", "已撤回"
 
 
 class RatingValue(models.TextChoices):
@@ -48,6 +49,8 @@ class Assessment(models.Model):
     kind = models.CharField(max_length=8, choices=AssessmentKind.choices, default=AssessmentKind.SELF)
     # The catalog version is pinned at start: a newer standard version never changes this assessment.
     catalog_version = models.CharField("标准版本", max_length=32)
+    # SHA-256 of the catalog's data files at start: the content, not just the label, is pinned.
+    catalog_hash = models.CharField("标准内容摘要", max_length=64, blank=True)
     requirement_count = models.PositiveIntegerField()
     state = models.CharField(max_length=16, choices=AssessmentState.choices, default=AssessmentState.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -142,6 +145,10 @@ class WorkbookImport(models.Model):
     sha256 = models.CharField(max_length=64)
     # [{requirement_id, row_id, level, value, reason, note, old_value, old_version}]
     changes = models.JSONField(default=list)
+    # Rows whose platform rating changed after the workbook was downloaded: shown side by side, and
+    # by default the platform's newer value is kept.
+    conflicts = models.JSONField(default=list)
+    exported_at = models.DateTimeField(null=True, blank=True)
     unchanged = models.PositiveIntegerField(default=0)
     blank = models.PositiveIntegerField(default=0)  # workbook rows left unrated: existing ratings are kept
     state = models.CharField(max_length=16, choices=ImportState.choices, default=ImportState.PENDING)
@@ -164,6 +171,7 @@ class Result(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     catalog_version = models.CharField(max_length=32)
+    catalog_hash = models.CharField(max_length=64, blank=True)
     total = models.CharField(max_length=64)
     total_shown = models.DecimalField(max_digits=4, decimal_places=2)
     grade = models.PositiveSmallIntegerField(choices=GradeLevel.choices, db_index=True)

@@ -18,8 +18,10 @@ class AuditAction(models.TextChoices):
     ASSESSMENT_STARTED = "assessment.started", "开始自评估"
     RATING_CHANGED = "rating.changed", "评分变更"
     ATTACHMENT_ADDED = "attachment.added", "上传附件"
+    ATTACHMENT_REMOVED = "attachment.removed", "删除附件"
     WORKBOOK_IMPORTED = "assessment.workbook_imported", "导入离线评估表"
     ASSESSMENT_SUBMITTED = "assessment.submitted", "提交自评估"
+    ASSESSMENT_WITHDRAWN = "assessment.withdrawn", "撤回自评估"
     DEMO_RATINGS_LOADED = "assessment.demo_ratings_loaded", "载入演示评分"
 
 

@@ -8,6 +8,7 @@ path inside it and what is wrong, in Chinese.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections import Counter
 from decimal import Decimal
@@ -149,6 +150,24 @@ def load_catalog(version: str = DEFAULT_VERSION) -> Catalog:
     if not directory.is_dir():
         raise CatalogError(str(directory), "", f"没有版本为“{version}”的评估标准目录")
     return load_directory(directory)
+
+
+@functools.lru_cache(maxsize=8)
+def content_hash(version: str = DEFAULT_VERSION) -> str:
+    """SHA-256 over the catalog's data files (names and bytes, in name order).
+
+    An assessment pins this, not only the version label: a corrected file shipped under the same
+    version would otherwise re-score old assessments against different text or weights.
+    """
+    directory = data_dir(version)
+    if not directory.is_dir():
+        raise CatalogError(str(directory), "", f"没有版本为“{version}”的评估标准目录")
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def load_directory(directory: Path) -> Catalog:
