@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from nfmaturity.catalog.loader import load_catalog
 from nfmaturity.catalog.model import Sector
-from nfmaturity.catalog.workbook import WorkbookError, read_workbook
 from nfmaturity.cli.main import main
+from nfmaturity.workbook.xlsx import WorkbookError, read_workbook
 
 
 def test_validate_prints_a_chinese_summary(capsys: pytest.CaptureFixture[str]) -> None:

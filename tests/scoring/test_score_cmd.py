@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from nfmaturity.catalog.loader import load_catalog
 from nfmaturity.catalog.model import Sector
-from nfmaturity.catalog.workbook import COL, SHEET, write_workbook
 from nfmaturity.cli.main import main
+from nfmaturity.workbook.xlsx import COL, SHEET, write_workbook
 
 Capture = pytest.CaptureFixture[str]
 SMELTING = load_catalog().for_sector(Sector.SMELTING)

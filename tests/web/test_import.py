@@ -87,8 +87,8 @@ def test_it_keeps_platform_ratings_for_rows_left_blank(world: World, draft: Asse
 def test_the_downloaded_workbook_carries_the_ratings_given_so_far(world: World, draft: Assessment) -> None:
     from io import BytesIO
 
-    from nfmaturity.catalog.workbook import read_workbook
     from nfmaturity.scoring.ratings import Rating
+    from nfmaturity.workbook.xlsx import read_workbook
 
     first, second = "nfdt:2024:common:组织建设:S1:1", "nfdt:2024:common:组织建设:S1:2"
     user = world.users["ent_admin"]

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from nfmaturity.assessments.catalogs import catalog
 from nfmaturity.catalog.model import Sector
-from nfmaturity.catalog.workbook import SHEET, workbook_bytes
+from nfmaturity.workbook.xlsx import SHEET, workbook_bytes
 
 
 def filled_workbook(sector: str, rate: Callable[[str, int], str | None], version: str = "2024") -> bytes:

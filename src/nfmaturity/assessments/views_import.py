@@ -10,15 +10,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from nfmaturity.assessments import services
+from nfmaturity.assessments import imports
 from nfmaturity.assessments.access import get_assessment_for_user
 from nfmaturity.assessments.catalogs import catalog
 from nfmaturity.assessments.errors import AssessmentError, WorkbookRejectedError
 from nfmaturity.assessments.forms import WorkbookForm
 from nfmaturity.assessments.models import ImportState, RatingValue, WorkbookImport
 from nfmaturity.catalog.model import Sector
-from nfmaturity.catalog.workbook import Prefill, workbook_bytes
 from nfmaturity.scoring.ratings import Rating
+from nfmaturity.workbook.xlsx import Prefill, workbook_bytes
 
 
 @login_required
@@ -44,7 +44,7 @@ def upload_workbook(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            pending = services.preview_workbook(
+            pending = imports.preview_workbook(
                 assessment=assessment, actor=request.user, upload=form.cleaned_data["file"]
             )
         except WorkbookRejectedError as exc:
@@ -81,7 +81,7 @@ def apply_workbook(request: HttpRequest, pk: int, import_pk: int) -> HttpRespons
     error = ""
     if request.method == "POST":
         try:
-            count = services.apply_workbook_import(workbook_import=pending, actor=request.user)
+            count = imports.apply_workbook_import(workbook_import=pending, actor=request.user)
         except AssessmentError as exc:
             error = exc.message
         else:

@@ -13,8 +13,8 @@ import yaml
 from nfmaturity.catalog.export import notes_document, sector_document
 from nfmaturity.catalog.loader import DEFAULT_VERSION, CatalogError, available_versions, load_catalog
 from nfmaturity.catalog.model import Catalog, Level, Section, Sector
-from nfmaturity.catalog.workbook import write_workbook
 from nfmaturity.cli.text_table import render
+from nfmaturity.workbook.xlsx import write_workbook
 
 _SECTOR_ALIASES = {**{s.value: s for s in Sector}, **{s.label: s for s in Sector}}
 

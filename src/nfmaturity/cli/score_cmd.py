@@ -16,7 +16,6 @@ from typing import Any
 
 from nfmaturity.catalog.loader import DEFAULT_VERSION, CatalogError, available_versions, load_catalog
 from nfmaturity.catalog.model import LEVELS, Sector, SectorCatalog
-from nfmaturity.catalog.workbook import WorkbookError, read_workbook
 from nfmaturity.cli.catalog_cmd import sector_arg
 from nfmaturity.cli.text_table import render
 from nfmaturity.scoring.aggregate import check_ratings, score
@@ -32,6 +31,7 @@ from nfmaturity.scoring.grading import THRESHOLD_READING
 from nfmaturity.scoring.model import ScoreResult
 from nfmaturity.scoring.planner import Plan, plan
 from nfmaturity.scoring.ratings import Rating, UnknownRatingError, parse_rating
+from nfmaturity.workbook.xlsx import WorkbookError, read_workbook
 
 JSON_KEYS = ("sector", "ratings", "na_reasons", "version")
 RANKING_SHOWN = 10

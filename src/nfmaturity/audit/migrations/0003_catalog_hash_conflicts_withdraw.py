@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_audit_demo_action'),
+        ("audit", "0002_audit_demo_action"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('organisation.created', '创建机构'), ('member.invited', '邀请成员'), ('member.joined', '成员加入'), ('user.password_changed', '修改密码'), ('enterprise.registered', '企业注册'), ('enterprise.updated', '企业信息修改'), ('unit.added', '新增评估单元'), ('contact.added', '新增联系人'), ('assessment.started', '开始自评估'), ('rating.changed', '评分变更'), ('attachment.added', '上传附件'), ('attachment.removed', '删除附件'), ('assessment.workbook_imported', '导入离线评估表'), ('assessment.submitted', '提交自评估'), ('assessment.withdrawn', '撤回自评估'), ('assessment.demo_ratings_loaded', '载入演示评分')], max_length=64),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("organisation.created", "创建机构"),
+                    ("member.invited", "邀请成员"),
+                    ("member.joined", "成员加入"),
+                    ("user.password_changed", "修改密码"),
+                    ("enterprise.registered", "企业注册"),
+                    ("enterprise.updated", "企业信息修改"),
+                    ("unit.added", "新增评估单元"),
+                    ("contact.added", "新增联系人"),
+                    ("assessment.started", "开始自评估"),
+                    ("rating.changed", "评分变更"),
+                    ("attachment.added", "上传附件"),
+                    ("attachment.removed", "删除附件"),
+                    ("assessment.workbook_imported", "导入离线评估表"),
+                    ("assessment.submitted", "提交自评估"),
+                    ("assessment.withdrawn", "撤回自评估"),
+                    ("assessment.demo_ratings_loaded", "载入演示评分"),
+                ],
+                max_length=64,
+            ),
         ),
     ]
