@@ -26,8 +26,9 @@ F = Fraction
 Cost = Callable[[Requirement, Rating], int]
 
 
-def brute_force(result: ScoreResult, goal: Fraction, cost: Cost) -> int:
-    """Try every combination of raises; the least effort whose rescored total reaches ``goal``."""
+def brute_force(result: ScoreResult, goal: Fraction, cost: Cost, consecutive: int = 0) -> int:
+    """Try every combination of raises; the least effort whose rescored total reaches ``goal`` (with at
+    least ``consecutive`` levels met from S1 up)."""
     catalog, ratings = result.catalog, dict(result.ratings)
     requirements = catalog.requirement_map()
     raisable = [i for i, r in ratings.items() if r not in (Rating.FULL, Rating.NOT_APPLICABLE)]
@@ -41,7 +42,8 @@ def brute_force(result: ScoreResult, goal: Fraction, cost: Cost) -> int:
         if best is not None and effort >= best:
             continue
         raised = ratings | dict(zip(raisable, combo, strict=True))
-        if score(catalog, raised, na_reasons=result.na_reasons).total >= goal:
+        after = score(catalog, raised, na_reasons=result.na_reasons)
+        if after.total >= goal and after.consecutive_level >= consecutive:
             best = effort
     assert best is not None
     return best
@@ -83,6 +85,20 @@ def test_the_plan_is_optimal_against_brute_force(case: tuple[ScoreResult, Cost |
         a, b = SCORED_ASCENDING.index(action.current), SCORED_ASCENDING.index(action.target)
         assert action.effort == sum(effort_of(action.requirement, s) for s in SCORED_ASCENDING[a:b])
     assert found.effort == sum(a.effort for a in found.actions)
+
+
+@given(small_cases())
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+def test_the_consecutive_plan_meets_every_level_up_to_the_target_at_least_effort(
+    case: tuple[ScoreResult, Cost | None, int],
+) -> None:
+    result, cost, target = case
+    found = plan(result, target, cost, consecutive=True)
+    assert found.target is not None and found.reached
+    assert found.after.consecutive_level >= target
+    assert found.effort == brute_force(result, found.target.lower, cost or (lambda r, s: 1), target)
 
 
 @pytest.fixture
@@ -142,6 +158,7 @@ def test_nothing_to_do_when_the_target_is_reached_or_there_is_no_higher_grade(
     reached = plan(score(two_rows, fill(two_rows, {"S1": Rating.FULL, "S2": Rating.FULL})), target=2)
     assert (reached.effort, reached.actions, reached.reached) == (0, (), True)
     assert reached.after.total == reached.before.total
+    assert plan(reached.before, target=2, consecutive=True).actions == ()
     top = plan(score(two_rows, fill(two_rows, Rating.FULL)))
     assert (top.target, top.effort, top.actions, top.ranking, top.reached) == (None, 0, (), (), True)
 

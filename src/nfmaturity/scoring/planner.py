@@ -18,6 +18,10 @@ All values are whole multiples of one common denominator, so the knapsack runs o
 A budget bound — the cost of meeting the cheapest whole levels until the target is reached — keeps the
 convolution small. Efforts must be positive whole numbers (use a finer unit, e.g. half-days, for halves).
 
+With ``consecutive=True`` the plan instead reaches grade g with S1..S_g all met (no 等级跳跃 at the end,
+standard-notes §2 rule 10): meeting those levels makes the total at least g, above the band's lower bound, so this
+is the same search restricted to the unmet levels up to g, each of which must reach 0.8.
+
 ``ranking`` lists single one-step raises by their gain in total S per unit of effort, taken alone from the
 current ratings: a greedy view for display, not the plan.
 """
@@ -177,8 +181,12 @@ def _convolve(a: list[int], b: list[int], limit: int) -> tuple[list[int], list[i
     return best, split
 
 
-def plan(result: ScoreResult, target: int | None = None, effort: Effort | None = None) -> Plan:
-    """The least-effort plan reaching grade ``target`` (default: the next grade), with a greedy ranking."""
+def plan(
+    result: ScoreResult, target: int | None = None, effort: Effort | None = None, *, consecutive: bool = False
+) -> Plan:
+    """The least-effort plan reaching grade ``target`` (default: the next grade), with a greedy ranking.
+
+    ``consecutive``: reach it with every level up to the target met (no 等级跳跃), not by the total alone."""
     band = target_band(grade_bands(result.catalog), result.grade, target)
     effort_of = _effort_function(effort)
     units = marginal_weights(result)
@@ -194,8 +202,12 @@ def plan(result: ScoreResult, target: int | None = None, effort: Effort | None =
                     candidates[index].append((requirement, cell.row, rating, costs))
     ranking = _ranking(result, candidates, units)
     actions: list[tuple[Requirement, Row, Rating, Rating, int]] = []
-    if band is not None and result.total < band.lower:
-        actions = _optimal(result, band, candidates, units)
+    if band is not None and consecutive:
+        below = {i: entries for i, entries in candidates.items() if i < band.level}
+        if below:  # each of these levels must count 1: the unmet ones together add len(below)
+            actions = _optimal(result, Fraction(sum(result.level_met) + len(below)), below, units)
+    elif band is not None and result.total < band.lower:
+        actions = _optimal(result, band.lower, candidates, units)
     return _plan(result, band, actions, units, ranking)
 
 
@@ -226,17 +238,18 @@ def _score(rating: Rating) -> Fraction:
 
 def _optimal(
     result: ScoreResult,
-    band: GradeBand,
+    lower: Fraction,
     candidates: Mapping[int, list[tuple[Requirement, Row, Rating, list[int]]]],
     units: Mapping[str, Fraction],
 ) -> list[tuple[Requirement, Row, Rating, Rating, int]]:
+    """The least-effort raises of the ``candidates`` levels that bring the total to ``lower``."""
     # One denominator D for every quantity, so the search runs on integers.
-    denominators = [MET_THRESHOLD.denominator, band.lower.denominator]
+    denominators = [MET_THRESHOLD.denominator, lower.denominator]
     denominators += [result.level_scores[i].denominator for i in candidates]
     denominators += [(units[r.id] / 10).denominator for entries in candidates.values() for r, *_ in entries]
     d = lcm(*denominators)
     met_total = d * sum(1 for met in result.level_met if met)
-    goal = int(band.lower * d) - met_total  # what the unmet levels must add up to, counted
+    goal = int(lower * d) - met_total  # what the unmet levels must add up to, counted
     curves: dict[int, tuple[list[_Item], list[list[int]], int]] = {}
     counted_curves: dict[int, list[int]] = {}
     for index, entries in candidates.items():
