@@ -11,6 +11,7 @@ echo "==> 代码格式与静态检查"
 ruff format --check src tests bench tools
 ruff check src tests bench tools
 mypy
+lint-imports --no-cache
 
 echo "==> 数据库迁移检查"
 NFM_DATA_DIR="$(mktemp -d)" python -m django makemigrations --check --dry-run --settings=nfmaturity.web.settings_test

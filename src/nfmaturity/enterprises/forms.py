@@ -4,8 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
 
+from nfmaturity.accounts.forms import NewPasswordField, clean_new_password_pair
 from nfmaturity.enterprises import regions
 from nfmaturity.enterprises.models import Contact, Enterprise, Metal, SectorChoice, SizeClass, Unit
 from nfmaturity.enterprises.uscc import UsccError, validate_uscc
@@ -54,7 +54,7 @@ class RegistrationForm(EnterpriseForm):
         regex=r"^[\w.@+-]+$",
         error_messages={"invalid": "用户名只能包含字母、数字和 @ . + - _"},
     )
-    password1 = forms.CharField(label="密码", widget=forms.PasswordInput, strip=False)
+    password1 = NewPasswordField(label="密码")
     password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput, strip=False)
 
     def clean_admin_username(self) -> str:
@@ -65,13 +65,13 @@ class RegistrationForm(EnterpriseForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "两次输入的密码不一致")
-        elif data.get("password1"):
-            try:
-                validate_password(data["password1"])
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
+        clean_new_password_pair(
+            self,
+            data,
+            username=data.get("admin_username", ""),
+            full_name=data.get("admin_name", ""),
+            email=data.get("admin_email", ""),
+        )
         return data
 
 

@@ -1,3 +1,7 @@
+"""The registry's own pages. The list and profile pages, which show results, are added to this
+namespace by nfmaturity.web.urls (they are composed in the web layer, above assessments).
+"""
+
 from django.urls import path
 
 from nfmaturity.enterprises import views
@@ -6,8 +10,6 @@ app_name = "enterprises"
 
 urlpatterns = [
     path("register/", views.register, name="register"),
-    path("", views.enterprise_list, name="list"),
-    path("<int:pk>/", views.enterprise_detail, name="detail"),
     path("<int:pk>/edit/", views.enterprise_edit, name="edit"),
     path("<int:pk>/units/add/", views.unit_add, name="unit_add"),
     path("<int:pk>/contacts/add/", views.contact_add, name="contact_add"),

@@ -1,20 +1,20 @@
+"""Registry pages that need no assessment data: registration, profile edit, units, contacts.
+
+The list (with latest grades) and the profile page (with assessments) are in ``nfmaturity.web.views``.
+"""
+
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from nfmaturity.accounts.access import is_body, is_regulator
-from nfmaturity.assessments.models import GradeLevel
-from nfmaturity.enterprises import selectors, services
-from nfmaturity.enterprises.access import can_edit, get_enterprise_for_user, visible_enterprises
+from nfmaturity.enterprises import services
+from nfmaturity.enterprises.access import get_enterprise_for_user
 from nfmaturity.enterprises.forms import ContactForm, EnterpriseForm, RegistrationForm, UnitForm
-from nfmaturity.enterprises.models import Metal, SectorChoice, SizeClass
 
 PROFILE_KEYS = ("name", "uscc", "region_code", "sectors", "metals", "size", "above_scale", "address")
 
@@ -37,55 +37,6 @@ def register(request: HttpRequest) -> HttpResponse:
         messages.success(request, "企业注册成功。您可以添加评估单元和联系人，然后开始自评估。")
         return redirect("enterprises:detail", pk=registration.enterprise.pk)
     return render(request, "enterprises/register.html", {"form": form})
-
-
-@login_required
-def enterprise_list(request: HttpRequest) -> HttpResponse:
-    if not (request.user.is_superuser or _reads_registry(request)):
-        raise PermissionDenied
-    filters = selectors.RegistryFilter.from_query(request.GET)
-    rows = selectors.registry_rows(visible_enterprises(request.user), filters)
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "enterprises/list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "cities": selectors.guangxi_cities(),
-            "sectors": SectorChoice.choices,
-            "metals": Metal.choices,
-            "sizes": SizeClass.choices,
-            "query_without_page": _without_page(request),
-            "grade_choices": GradeLevel.choices,
-        },
-    )
-
-
-def _without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def _reads_registry(request: HttpRequest) -> bool:
-    return is_regulator(request.user) or is_body(request.user)
-
-
-@login_required
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_enterprise_for_user(request.user, pk)
-    return render(
-        request,
-        "enterprises/detail.html",
-        {
-            "enterprise": enterprise,
-            "can_edit": can_edit(request.user, enterprise),
-            "units": enterprise.units.all(),
-            "contacts": enterprise.contacts.all(),
-            "assessments": selectors.assessments_for_profile(request.user, enterprise),
-        },
-    )
 
 
 @login_required

@@ -1,13 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from nfmaturity.enterprises import urls as enterprise_urls
 from nfmaturity.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("nfmaturity.accounts.urls")),
-    path("enterprises/", include("nfmaturity.enterprises.urls")),
+    path(
+        "enterprises/",
+        include(([*enterprise_urls.urlpatterns, *views.registry_urlpatterns], enterprise_urls.app_name)),
+    ),
     path("assessments/", include("nfmaturity.assessments.urls")),
     path("admin/", admin.site.urls),
 ]
