@@ -7,26 +7,40 @@ silently mis-scored. Text columns are protected; the rating, reason and note col
 
 from __future__ import annotations
 
+import math
 import unicodedata
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from nfmaturity.catalog.model import Catalog, Sector
 from nfmaturity.scoring.ratings import RATING_LABELS, Rating, UnknownRatingError, parse_rating
+from nfmaturity.workbook.limits import NOTE_MAX_CHARS, REASON_MAX_CHARS, WORKBOOK_MAX_ROWS
+from nfmaturity.workbook.safe_read import Cell as XCell
+from nfmaturity.workbook.safe_read import (
+    CellKind,
+    PackageError,
+    Sheet,
+    check_size,
+    iter_rows,
+    read_capped,
+    read_sheets,
+)
 
 FORMAT = "nfm-self-assessment"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: per-row rating versions, assessment id and export time in the meta sheet
+READABLE_FORMAT_VERSIONS = ("1", "2")
 SHEET = "自评估"
 META_SHEET = "_meta"
 GUIDE_SHEET = "填写说明"
@@ -51,10 +65,29 @@ LINE_HEIGHT = 15.0  # points per wrapped line at the default 11 pt font
 COL = {name: i for i, (name, _) in enumerate(COLUMNS, start=1)}
 EDITABLE = ("评分", "不适用理由", "备注")
 RATING_CHOICES = [RATING_LABELS[r] for r in Rating]
+VERSION_KEY = "rating_version"  # meta row: (key, requirement id, version)
+# What Excel may take for the start of a formula when a user edits the cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BEIJING = timezone(timedelta(hours=8))
+# File-level problems are one sentence; row problems are listed up to this many, then counted.
+MAX_PROBLEMS = 50
+# Columns read from the 自评估 sheet: ours, and room for a few a user added before unprotecting it.
+READ_COLUMNS = 2 * len(COLUMNS)
+META_ROWS = 50  # key/value rows of the meta sheet besides the per-requirement versions
+KIND_NAMES = {
+    CellKind.FORMULA: "没有计算结果的公式",
+    CellKind.ERROR: "错误值",
+    CellKind.BOOL: "逻辑值",
+    CellKind.DATE: "日期",
+}
 
 
 class WorkbookError(Exception):
-    """A workbook cannot be read. ``problems`` lists every problem found, in Chinese."""
+    """A workbook cannot be read. ``problems`` lists every problem found, in Chinese.
+
+    A problem with the file as a whole (not a spreadsheet, damaged, hostile, another format) is one
+    sentence; problems with rows name each row as people read it: 第12行（组织建设 S1 第1条）.
+    """
 
     def __init__(self, file: str, problems: list[str]) -> None:
         super().__init__(f"{file}：" + "；".join(problems))
@@ -66,9 +99,14 @@ class WorkbookError(Exception):
 class FilledRow:
     row_number: int  # the spreadsheet row, as the user sees it
     requirement_id: str
-    rating: Rating | None  # None: not rated yet
-    na_reason: str
-    note: str
+    rating: Rating | None  # None: the cell is blank (nothing typed), never "erase"
+    na_reason: str  # "" when blank
+    note: str  # "" when blank
+    # The platform's rating version this row carried when it was exported (0: it carried no rating);
+    # None when the workbook carries no versions (a blank ``nfm catalog export``, or format 1).
+    version: int | None = None
+    # How to point a person at this row: "第12行（组织建设 S1 第1条）".
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +116,8 @@ class FilledWorkbook:
     version: str
     sector: Sector
     rows: tuple[FilledRow, ...]
+    assessment_id: int | None = None  # the platform assessment it was downloaded from
+    exported_at: datetime | None = None  # timezone-aware
 
 
 @dataclass(frozen=True)
@@ -87,6 +127,7 @@ class Prefill:
     rating: Rating
     na_reason: str = ""
     note: str = ""
+    version: int = 0  # the platform's RatingRecord.version, recorded per row to detect later online edits
 
 
 def write_workbook(
@@ -94,9 +135,23 @@ def write_workbook(
     sector: Sector,
     target: Path | BinaryIO,
     prefill: Mapping[str, Prefill] | None = None,
+    *,
+    assessment_id: int | None = None,
+    exported_at: datetime | None = None,
 ) -> None:
-    """Write the self-assessment workbook for ``sector``: blank, or with the ratings of ``prefill``."""
+    """Write the self-assessment workbook for ``sector``: blank, or with the ratings of ``prefill``.
+
+    A workbook downloaded for an assessment (``assessment_id`` or ``prefill`` given) records, per
+    requirement, the version of the rating it carried (0: none), so an import can tell which platform
+    ratings changed after the download. The record is keyed by requirement id in the hidden sheet, so
+    sorting or filtering the rows in Excel does not detach a version from its row.
+    """
+    if exported_at is None:
+        exported_at = datetime.now(UTC)
+    elif exported_at.tzinfo is None:
+        raise ValueError("exported_at must be timezone-aware")
     view = catalog.for_sector(sector)
+    carries_versions = prefill is not None or assessment_id is not None
     notes = {n.id: n for n in view.notes}
     wb = Workbook()
     ws = wb.active
@@ -133,7 +188,7 @@ def write_workbook(
             "原文疑点": note_text,
         }
         for name, value in values.items():
-            cell = ws.cell(row=line, column=COL[name], value=value)
+            cell = _put(ws, line, COL[name], value)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             cell.border = border
         id_cell = ws.cell(row=line, column=COL["要求编号"])
@@ -145,9 +200,9 @@ def write_workbook(
         )
         given = (prefill or {}).get(req.id)
         if given is not None:
-            ws.cell(row=line, column=COL["评分"], value=given.rating.label)
-            ws.cell(row=line, column=COL["不适用理由"], value=given.na_reason or None)
-            ws.cell(row=line, column=COL["备注"], value=given.note or None)
+            _put(ws, line, COL["评分"], given.rating.label)
+            _put(ws, line, COL["不适用理由"], given.na_reason)
+            _put(ws, line, COL["备注"], given.note)
         for name in EDITABLE:
             open_cell = ws.cell(row=line, column=COL[name])
             open_cell.protection = Protection(locked=False)
@@ -188,7 +243,9 @@ def write_workbook(
     guide_lines = [
         f"{view.title}",
         f"自评估工作簿 · {sector.label}企业 · 标准版本 {view.code}-{view.version}",
-        f"生成时间：{datetime.now().strftime('%Y-%m-%d %H:%M')}　要求条数：{last - 1}"
+        f"导出时间：{exported_at.astimezone(BEIJING).strftime('%Y-%m-%d %H:%M')}（北京时间）"
+        + (f"　自评估编号：{assessment_id}" if assessment_id is not None else "")
+        + f"　要求条数：{last - 1}"
         + (f"　已带入平台上的评分 {len(prefill)} 项" if prefill else ""),
         "",
         "填写方法：",
@@ -197,6 +254,8 @@ def write_workbook(
         "3. “备注”列可填写证据、说明等；要求内容、编号等列已锁定，请勿修改或删除行。",
         "4. 填好后可在平台“自评估 → 导入工作簿”导入，或用命令 nfm score 文件.xlsx 计算得分。",
         "5. 本工作簿只能用于上述行业与标准版本；其他行业或版本的工作簿会被拒绝导入。",
+        "6. 导入时，空白单元格表示“未填写”，不会清除平台上已有的评分、说明或理由；"
+        "下载后在平台上又修改过的条目会列为冲突，由您逐条决定保留哪一个。",
         "",
         "原文疑点：标注的要求在标准原文中有错字、编号异常等情况，平台照录原文，说明见“原文疑点”列。",
     ]
@@ -217,94 +276,247 @@ def write_workbook(
             ("version", view.version),
             ("sector", sector.value),
             ("requirements", str(last - 1)),
+            ("assessment", "" if assessment_id is None else str(assessment_id)),
+            ("exported_at", exported_at.isoformat()),
         ],
         start=1,
     ):
-        meta.cell(row=i, column=1, value=key)
-        meta.cell(row=i, column=2, value=value)
+        _put(meta, i, 1, key)
+        _put(meta, i, 2, value)
+    if carries_versions:
+        given_versions = {rid: p.version for rid, p in (prefill or {}).items()}
+        for i, req in enumerate(view.requirements(), start=meta.max_row + 1):
+            _put(meta, i, 1, VERSION_KEY)
+            _put(meta, i, 2, req.id)
+            _put(meta, i, 3, str(given_versions.get(req.id, 0)))
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
     wb.active = 0
     wb.save(target)
 
 
-def workbook_bytes(catalog: Catalog, sector: Sector, prefill: Mapping[str, Prefill] | None = None) -> bytes:
+def workbook_bytes(
+    catalog: Catalog,
+    sector: Sector,
+    prefill: Mapping[str, Prefill] | None = None,
+    *,
+    assessment_id: int | None = None,
+    exported_at: datetime | None = None,
+) -> bytes:
     buffer = BytesIO()
-    write_workbook(catalog, sector, buffer, prefill)
+    write_workbook(catalog, sector, buffer, prefill, assessment_id=assessment_id, exported_at=exported_at)
     return buffer.getvalue()
 
 
-def read_workbook(source: Path | BinaryIO, name: str | None = None) -> FilledWorkbook:
-    """Read a filled workbook. Raises ``WorkbookError`` listing every problem found.
+def _put(ws: Worksheet, row: int, column: int, value: str | int | None) -> Cell:
+    """Write a value; text is always a text cell, never a formula, whatever it starts with.
 
-    This checks the file's own structure and values; whether every requirement of the catalog is
-    present and rated is the caller's check (it needs the catalog of the recorded version).
+    openpyxl turns a string starting with "=" into a formula, and Excel re-reads a cell starting with
+    "=", "+", "-" or "@" as a formula once a user edits it: user text (notes, reasons) gets the text
+    type and Excel's quote prefix, so it stays text. Characters XML cannot carry are dropped.
+    """
+    cell = ws.cell(row=row, column=column)
+    assert isinstance(cell, Cell)  # a fresh sheet has no merged cells
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not value:
+            return cell
+        cell.value = value
+        cell.data_type = "s"
+        if value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
+    elif value is not None:
+        cell.value = value
+    return cell
+
+
+def read_workbook(source: Path | BinaryIO | bytes, name: str | None = None) -> FilledWorkbook:
+    """Read a filled workbook safely. Raises ``WorkbookError`` listing every problem found.
+
+    Nothing but ``WorkbookError`` leaves this function for any input: a hostile or damaged file is one
+    sentence, bad rows are listed by row. This checks the file's own structure and values; whether every
+    requirement of the catalog is present and rated is the caller's check (it needs the catalog of the
+    recorded version), and so is whether the sector and assessment are the ones expected.
     """
     file = name or (source.name if isinstance(source, Path) else "上传的文件")
     try:
-        wb = load_workbook(source, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise WorkbookError(file, ["无法读取文件：不是有效的 Excel（.xlsx）工作簿"]) from exc
-    if META_SHEET not in wb.sheetnames or SHEET not in wb.sheetnames:
+        data = _load(source)
+        sheets = read_sheets(
+            data,
+            {SHEET: (READ_COLUMNS, WORKBOOK_MAX_ROWS + 1), META_SHEET: (3, WORKBOOK_MAX_ROWS + META_ROWS)},
+        )
+    except PackageError as exc:
+        raise WorkbookError(file, [str(exc)]) from None
+    if META_SHEET not in sheets or SHEET not in sheets:
         raise WorkbookError(file, ["不是本平台导出的自评估工作簿（缺少工作表“自评估”或版本信息）"])
-    meta = {
-        str(r[0].value): str(r[1].value)
-        for r in wb[META_SHEET].iter_rows(max_col=2)
-        if r[0].value is not None
-    }
+    meta, versions = _read_meta(file, sheets[META_SHEET])
     if meta.get("format") != FORMAT:
         raise WorkbookError(file, ["不是本平台导出的自评估工作簿（格式标记不符）"])
-    if meta.get("format_version") != FORMAT_VERSION:
+    if meta.get("format_version") not in READABLE_FORMAT_VERSIONS:
         raise WorkbookError(
             file, [f"工作簿格式版本“{meta.get('format_version')}”不受支持，请重新导出空白工作簿"]
         )
     try:
         sector = Sector(meta.get("sector", ""))
-    except ValueError as exc:
-        raise WorkbookError(file, [f"工作簿记录的行业“{meta.get('sector')}”无效"]) from exc
-
-    ws = wb[SHEET]
-    header = [c.value for c in next(ws.iter_rows(min_row=1, max_row=1))]
-    missing_cols = [name for name, _ in COLUMNS if name not in header]
-    if missing_cols:
-        raise WorkbookError(file, [f"工作表“自评估”缺少列：{'、'.join(missing_cols)}"])
-    index = {name: header.index(name) for name, _ in COLUMNS}
-
-    problems: list[str] = []
-    rows: list[FilledRow] = []
-    seen: dict[str, int] = {}
-    for row_number, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-        req_id = _text(values[index["要求编号"]])
-        raw_rating = values[index["评分"]]
-        reason = _text(values[index["不适用理由"]])
-        note = _text(values[index["备注"]])
-        if not req_id:
-            if raw_rating not in (None, "") or reason or note:
-                problems.append(f"第{row_number}行：缺少要求编号")
-            continue
-        if req_id in seen:
-            problems.append(f"第{row_number}行：要求编号 {req_id} 与第{seen[req_id]}行重复")
-            continue
-        seen[req_id] = row_number
-        rating: Rating | None = None
-        if raw_rating is not None and _text(raw_rating) != "":
-            try:
-                rating = parse_rating(raw_rating if not isinstance(raw_rating, str) else raw_rating.strip())
-            except UnknownRatingError as exc:
-                problems.append(f"第{row_number}行（{req_id}）：{exc}")
-                continue
-        if rating == Rating.NOT_APPLICABLE and not reason:
-            problems.append(f"第{row_number}行（{req_id}）：选择“不适用”必须填写不适用理由")
-        rows.append(FilledRow(row_number, req_id, rating, reason, note))
-    if problems:
-        raise WorkbookError(file, problems)
+    except ValueError:
+        raise WorkbookError(file, [f"工作簿记录的行业“{meta.get('sector')}”无效"]) from None
+    assessment_id, exported_at = _read_origin(file, meta)
+    rows = _read_rows(file, sheets[SHEET], versions)
     return FilledWorkbook(
         file=file,
         code=meta.get("code", ""),
         version=meta.get("version", ""),
         sector=sector,
-        rows=tuple(rows),
+        rows=rows,
+        assessment_id=assessment_id,
+        exported_at=exported_at,
     )
+
+
+def _load(source: Path | BinaryIO | bytes) -> bytes:
+    if isinstance(source, bytes):
+        check_size(len(source))
+        return source
+    if isinstance(source, Path):
+        try:
+            check_size(source.stat().st_size)
+            with source.open("rb") as stream:
+                return read_capped(stream)
+        except FileNotFoundError:
+            raise PackageError("无法读取文件：文件不存在") from None
+        except IsADirectoryError:
+            raise PackageError("无法读取文件：这是一个文件夹") from None
+        except OSError as exc:
+            raise PackageError(f"无法读取文件：{exc.strerror or '读取失败'}") from None
+    return read_capped(source)
+
+
+def _read_meta(file: str, sheet: Sheet) -> tuple[dict[str, str], dict[str, int] | None]:
+    meta: dict[str, str] = {}
+    versions: dict[str, int] = {}
+    for _, cells in iter_rows(sheet):
+        key = _plain(cells.get(1))
+        if key == VERSION_KEY:
+            rid, raw = _plain(cells.get(2)), _plain(cells.get(3))
+            if not rid or not raw.isdigit() or len(raw) > 12:
+                raise WorkbookError(file, ["工作簿的隐藏版本信息已损坏，请重新下载离线评估表"])
+            versions[rid] = int(raw)
+        elif key:
+            meta[key] = _plain(cells.get(2))
+    return meta, (versions if versions or meta.get("assessment") else None)
+
+
+def _read_origin(file: str, meta: Mapping[str, str]) -> tuple[int | None, datetime | None]:
+    raw_id, raw_time = meta.get("assessment", ""), meta.get("exported_at", "")
+    if raw_id and (not raw_id.isdigit() or len(raw_id) > 12):
+        raise WorkbookError(file, ["工作簿记录的自评估编号已损坏，请重新下载离线评估表"])
+    exported_at = None
+    if raw_time:
+        try:
+            exported_at = datetime.fromisoformat(raw_time)
+        except ValueError:
+            exported_at = None
+        if exported_at is None or exported_at.tzinfo is None:
+            raise WorkbookError(file, ["工作簿记录的导出时间已损坏，请重新下载离线评估表"])
+    return (int(raw_id) if raw_id else None), exported_at
+
+
+def _read_rows(file: str, sheet: Sheet, versions: Mapping[str, int] | None) -> tuple[FilledRow, ...]:
+    header = {_plain(cell): col for col, cell in sheet.rows.get(1, {}).items()}
+    missing_cols = [name for name, _ in COLUMNS if name not in header]
+    if missing_cols:
+        raise WorkbookError(file, [f"工作表“自评估”缺少列：{'、'.join(missing_cols)}"])
+    col = {name: header[name] for name, _ in COLUMNS}
+    problems: list[str] = []
+    rows: list[FilledRow] = []
+    seen: dict[str, int] = {}
+    for row_number, cells in iter_rows(sheet):
+        if row_number == 1:
+            continue
+        req_id = _plain(cells.get(col["要求编号"]))
+        place = _place(row_number, cells, col, req_id)
+        if not req_id:
+            if any(cells.get(col[name]) is not None for name in EDITABLE):
+                problems.append(f"{place}：缺少要求编号")
+            continue
+        if req_id in seen:
+            problems.append(f"{place}：要求编号 {req_id} 与第{seen[req_id]}行重复")
+            continue
+        seen[req_id] = row_number
+        found: list[str] = []
+        rating = _rating(cells.get(col["评分"]), found)
+        reason = _free_text(cells.get(col["不适用理由"]), "不适用理由", REASON_MAX_CHARS, found)
+        note = _free_text(cells.get(col["备注"]), "备注", NOTE_MAX_CHARS, found)
+        if rating == Rating.NOT_APPLICABLE and not reason and not found:
+            found.append("选择“不适用”必须填写不适用理由")
+        if found:
+            problems += [f"{place}：{p}" for p in found]
+            continue
+        version = None if versions is None else versions.get(req_id)
+        rows.append(FilledRow(row_number, req_id, rating, reason, note, version, place))
+    if problems:
+        if len(problems) > MAX_PROBLEMS:
+            problems = [*problems[:MAX_PROBLEMS], f"另有 {len(problems) - MAX_PROBLEMS} 处问题未列出"]
+        raise WorkbookError(file, problems)
+    return tuple(rows)
+
+
+def _place(row_number: int, cells: Mapping[int, XCell], col: Mapping[str, int], req_id: str) -> str:
+    """The row as people read it: 第12行（组织建设 S1 第1条）, from the sheet's own locked text."""
+    subdomain = _plain(cells.get(col["能力子域"]))
+    level = _plain(cells.get(col["等级"]))
+    number = _plain(cells.get(col["条目"]))
+    if subdomain and level and number:
+        return f"第{row_number}行（{subdomain} {level} 第{number}条）"
+    return f"第{row_number}行（{req_id}）" if req_id else f"第{row_number}行"
+
+
+def _rating(cell: XCell | None, found: list[str]) -> Rating | None:
+    if cell is None:
+        return None
+    if cell.kind == CellKind.FORMULA:
+        found.append("评分是没有计算结果的公式，请直接从下拉列表选择评分")
+        return None
+    if cell.kind == CellKind.TEXT:
+        raw: object = cell.text.strip()
+        if raw == "":
+            return None
+    elif cell.kind == CellKind.NUMBER:
+        try:
+            number = float(cell.text)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            found.append(f"评分“{cell.text[:20]}”不是有效的数值，请从下拉列表选择评分")
+            return None
+        raw = number
+    else:
+        found.append(f"评分不能是{KIND_NAMES[cell.kind]}“{cell.text[:20]}”，请从下拉列表选择评分")
+        return None
+    try:
+        return parse_rating(raw)
+    except UnknownRatingError as exc:
+        found.append(str(exc))
+        return None
+
+
+def _free_text(cell: XCell | None, column: str, limit: int, found: list[str]) -> str:
+    if cell is None:
+        return ""
+    if cell.kind in (CellKind.FORMULA, CellKind.ERROR):
+        found.append(f"{column}不能是{KIND_NAMES[cell.kind]}，请直接填写文字")
+        return ""
+    text = cell.text.strip()
+    if len(text) > limit:
+        found.append(f"{column}有 {len(text)} 个字，超过 {limit} 字的上限")
+    return text
+
+
+def _plain(cell: XCell | None) -> str:
+    """A label cell's text (a number reads as written); anything else reads as blank."""
+    if cell is None or cell.kind not in (CellKind.TEXT, CellKind.NUMBER):
+        return ""
+    return cell.text.strip()
 
 
 def _wrapped_lines(text: str, width: int) -> int:
@@ -316,7 +528,3 @@ def _wrapped_lines(text: str, width: int) -> int:
         units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part)
         lines += max(1, -(-units // max(1, width - 2)))
     return lines
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value).strip()
