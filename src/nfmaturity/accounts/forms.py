@@ -1,9 +1,47 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 
-from nfmaturity.accounts.models import ROLES_BY_KIND, Organisation, Role
+from nfmaturity.accounts.models import ROLES_BY_KIND, Invitation, Organisation, Role
+from nfmaturity.accounts.passwords import check_new_password, password_rules_text
+
+# Lazy: the rules come from settings, which tests may override after this module is imported.
+_password_rules_hint = lazy(password_rules_text, str)
+
+
+class NewPasswordField(forms.CharField):
+    """A password being chosen: typed hidden, never stripped, with the rules shown beneath it."""
+
+    def __init__(self, *, label: str = "设置密码", **kwargs: object) -> None:
+        kwargs.setdefault("help_text", _password_rules_hint())
+        super().__init__(
+            label=label,
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
+def clean_new_password_pair(
+    form: forms.Form, data: dict[str, object], *, username: str, full_name: str = "", email: str = ""
+) -> None:
+    """Check ``password1``/``password2`` of ``form``: equal, and every rule against the account being made.
+
+    The account's username, name and email go to the similarity rule here, in the form; checking them only
+    later, when the service creates the user, turned a too-similar password into a server error.
+    """
+    password = data.get("password1")
+    if not password:
+        return
+    if password != data.get("password2"):
+        form.add_error("password2", "两次输入的密码不一致")
+        return
+    try:
+        check_new_password(str(password), username=username, full_name=full_name, email=email)
+    except ValidationError as exc:
+        form.add_error("password1", exc)
 
 
 class InvitationForm(forms.Form):
@@ -13,7 +51,9 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args: object, organisation: Organisation, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["role"].choices = [(r.value, r.label) for r in ROLES_BY_KIND[organisation.kind]]
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)  # declared above; narrows the type for mypy
+        role.choices = [(r.value, r.label) for r in ROLES_BY_KIND[organisation.kind]]
 
 
 class AcceptInvitationForm(forms.Form):
@@ -24,18 +64,22 @@ class AcceptInvitationForm(forms.Form):
         help_text="字母、数字或 @ . + - _",
         error_messages={"invalid": "用户名只能包含字母、数字和 @ . + - _"},
     )
-    password1 = forms.CharField(label="设置密码", widget=forms.PasswordInput, strip=False)
+    password1 = NewPasswordField()
     password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args: object, invitation: Invitation, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.invitation = invitation
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "两次输入的密码不一致")
-        elif data.get("password1"):
-            try:
-                validate_password(str(data["password1"]))
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
+        clean_new_password_pair(
+            self,
+            data,
+            username=str(data.get("username", "")),
+            full_name=self.invitation.full_name,
+            email=self.invitation.email,
+        )
         return data
 
 

@@ -68,7 +68,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     invitation = services.find_open_invitation(token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
-    form = AcceptInvitationForm(request.POST or None)
+    form = AcceptInvitationForm(request.POST or None, invitation=invitation)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.accept_invitation(
