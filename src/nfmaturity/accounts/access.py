@@ -6,13 +6,15 @@ assessments.access. They all build on ``membership_of``.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from typing import cast
+
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from nfmaturity.accounts.models import Membership, Organisation, OrganisationKind
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def membership_of(user: AnyUser) -> Membership | None:
@@ -20,9 +22,9 @@ def membership_of(user: AnyUser) -> Membership | None:
         return None
     cached = getattr(user, "_nfm_membership", False)
     if cached is not False:
-        return cached
+        return cast("Membership | None", cached)
     membership = Membership.objects.select_related("organisation").filter(user=user).first()
-    user._nfm_membership = membership  # type: ignore[union-attr]
+    user._nfm_membership = membership  # type: ignore[attr-defined]  # per-request cache on the user
     return membership
 
 

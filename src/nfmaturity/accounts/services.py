@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,8 +26,6 @@ from nfmaturity.accounts.models import (
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
 
-User = get_user_model()
-
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -40,9 +37,7 @@ def _check_role(kind: str, role: str) -> None:
 
 
 @transaction.atomic
-def create_organisation(
-    *, name: str, kind: OrganisationKind, actor: AbstractBaseUser | None = None
-) -> Organisation:
+def create_organisation(*, name: str, kind: OrganisationKind, actor: User | None = None) -> Organisation:
     organisation = Organisation.objects.create(name=name, kind=kind)
     record_event(
         actor=actor,
@@ -63,8 +58,8 @@ def create_member(
     role: Role,
     full_name: str = "",
     email: str = "",
-    actor: AbstractBaseUser | None = None,
-) -> AbstractBaseUser:
+    actor: User | None = None,
+) -> User:
     """Create a user directly inside an organisation (registration, demo data, platform admin)."""
     _check_role(organisation.kind, role)
     if User.objects.filter(username=username).exists():
@@ -92,7 +87,7 @@ class IssuedInvitation:
 
 @transaction.atomic
 def invite_colleague(
-    *, organisation: Organisation, actor: AbstractBaseUser, email: str, full_name: str, role: Role
+    *, organisation: Organisation, actor: User, email: str, full_name: str, role: Role
 ) -> IssuedInvitation:
     _check_role(organisation.kind, role)
     token = secrets.token_urlsafe(32)
@@ -127,7 +122,7 @@ def find_open_invitation(token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def accept_invitation(*, invitation: Invitation, username: str, password: str) -> AbstractBaseUser:
+def accept_invitation(*, invitation: Invitation, username: str, password: str) -> User:
     # Lock the row so one link cannot create two accounts when clicked twice at once.
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if locked.state != InvitationState.PENDING or locked.expires_at < timezone.now():
@@ -147,7 +142,7 @@ def accept_invitation(*, invitation: Invitation, username: str, password: str) -
 
 
 @transaction.atomic
-def record_password_change(*, user: AbstractBaseUser) -> None:
+def record_password_change(*, user: User) -> None:
     membership = Membership.objects.filter(user=user).first()
     record_event(
         actor=user,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from nfmaturity.accounts.models import OrganisationKind, Role
@@ -20,7 +20,7 @@ PROFILE_FIELDS = ("name", "uscc", "region_code", "sectors", "metals", "size", "a
 @dataclass(frozen=True)
 class Registration:
     enterprise: Enterprise
-    admin: AbstractBaseUser
+    admin: User
 
 
 @transaction.atomic
@@ -61,9 +61,7 @@ def _snapshot(enterprise: Enterprise) -> dict[str, Any]:
 
 
 @transaction.atomic
-def update_enterprise(
-    *, enterprise: Enterprise, actor: AbstractBaseUser, profile: dict[str, Any]
-) -> Enterprise:
+def update_enterprise(*, enterprise: Enterprise, actor: User, profile: dict[str, Any]) -> Enterprise:
     old = _snapshot(enterprise)
     for key in PROFILE_FIELDS:
         if key in profile:
@@ -87,9 +85,7 @@ def update_enterprise(
 
 
 @transaction.atomic
-def add_unit(
-    *, enterprise: Enterprise, actor: AbstractBaseUser, name: str, kind: str, sector: str = ""
-) -> Unit:
+def add_unit(*, enterprise: Enterprise, actor: User, name: str, kind: str, sector: str = "") -> Unit:
     unit = Unit.objects.create(enterprise=enterprise, name=name, kind=kind, sector=sector)
     record_event(
         actor=actor,
@@ -105,7 +101,7 @@ def add_unit(
 def add_contact(
     *,
     enterprise: Enterprise,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     title: str = "",
     phone: str = "",

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.enterprises import services
 from nfmaturity.enterprises.access import get_enterprise_for_user
 from nfmaturity.enterprises.forms import ContactForm, EnterpriseForm, RegistrationForm, UnitForm
@@ -41,7 +42,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     enterprise = get_enterprise_for_user(request.user, pk, write=True)
     form = EnterpriseForm(request.POST or None, instance=enterprise)
     if request.method == "POST" and form.is_valid():
@@ -55,7 +56,7 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_add(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     enterprise = get_enterprise_for_user(request.user, pk, write=True)
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -74,7 +75,7 @@ def unit_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     enterprise = get_enterprise_for_user(request.user, pk, write=True)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
