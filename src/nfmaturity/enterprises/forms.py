@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from nfmaturity.accounts.forms import NewPasswordField, clean_new_password_pair
 from nfmaturity.enterprises import regions
@@ -30,7 +30,9 @@ class EnterpriseForm(forms.Form):
             kwargs["initial"] = {f: getattr(instance, f) for f in self.base_fields if hasattr(instance, f)}
         super().__init__(*args, **kwargs)
         self.instance = instance
-        self.fields["region_code"].choices = [("", "请选择"), *regions.choices()]
+        region = self.fields["region_code"]
+        assert isinstance(region, forms.ChoiceField)  # declared above; narrows the field's type
+        region.choices = [("", "请选择"), *regions.choices()]
 
     def clean_uscc(self) -> str:
         try:
@@ -58,8 +60,8 @@ class RegistrationForm(EnterpriseForm):
     password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput, strip=False)
 
     def clean_admin_username(self) -> str:
-        username = self.cleaned_data["admin_username"]
-        if get_user_model().objects.filter(username=username).exists():
+        username: str = self.cleaned_data["admin_username"]
+        if User.objects.filter(username=username).exists():
             raise forms.ValidationError("该用户名已被使用")
         return username
 
@@ -75,13 +77,13 @@ class RegistrationForm(EnterpriseForm):
         return data
 
 
-class UnitForm(forms.ModelForm):
+class UnitForm(forms.ModelForm[Unit]):
     class Meta:
         model = Unit
         fields = ["name", "kind", "sector"]
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(forms.ModelForm[Contact]):
     class Meta:
         model = Contact
         fields = ["name", "title", "phone", "email"]

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -95,13 +95,12 @@ ABOVE = ((RatingValue.PARTLY, 20), (RatingValue.NONE, 80))
 
 
 def _draw(rng: random.Random, table: tuple[tuple[RatingValue, int], ...]) -> RatingValue:
-    values, weights = zip(*table, strict=True)
+    values = [value for value, _ in table]
+    weights = [weight for _, weight in table]
     return rng.choices(values, weights=weights)[0]
 
 
-def _fill(
-    assessment: Assessment, grade: int, rng: random.Random, user: object, fraction: float = 1.0
-) -> None:
+def _fill(assessment: Assessment, grade: int, rng: random.Random, user: User, fraction: float = 1.0) -> None:
     view = sector_view(assessment.catalog_version, assessment.sector)
     records = []
     for requirement in view.requirements.values():
@@ -126,7 +125,7 @@ def _fill(
         )
     RatingRecord.objects.bulk_create(records, batch_size=500)
     record_event(
-        actor=user,  # type: ignore[arg-type]
+        actor=user,
         action=AuditAction.DEMO_RATINGS_LOADED,
         obj=assessment,
         organisation_id=assessment.enterprise.organisation_id,
@@ -136,8 +135,7 @@ def _fill(
 
 def _ensure_user(
     username: str, password: str, organisation: Organisation | None, role: Role | None, name: str
-):  # type: ignore[no-untyped-def]
-    User = get_user_model()
+) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         if organisation is None:

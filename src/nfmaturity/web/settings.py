@@ -10,9 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from nfmaturity.web.env import env_bool, env_int, env_list, env_secret, env_str
+
+# Lets forms and admins name their model at run time (ModelForm[Unit]), as mypy --strict wants.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("NFM_DATA_DIR", "./var")).resolve()
@@ -98,7 +102,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "nfmaturity.sqlite3",
+            "NAME": str(DATA_DIR / "nfmaturity.sqlite3"),
             # Several people save ratings at once: wait for the write lock instead of failing at once.
             "OPTIONS": {
                 "timeout": 20,
