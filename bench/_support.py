@@ -59,6 +59,7 @@ class Form:
     files: list[str] = field(default_factory=list)
     button: tuple[str, str] | None = None
     first_option: dict[str, str] = field(default_factory=dict)
+    target: str = ""  # hx-target: the element htmx swaps the answer into (sent as HX-Target)
 
     def data(self) -> dict[str, list[str]]:
         """What submitting the form sends (the first named submit button pressed)."""
@@ -83,7 +84,7 @@ class FormReader(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
             if "hx-post" in a:  # an htmx form posts where hx-post says, whatever its method
-                self._form = Form(action=a["hx-post"], method="post")
+                self._form = Form(action=a["hx-post"], method="post", target=a.get("hx-target", ""))
             else:
                 self._form = Form(action=a.get("action", ""), method=a.get("method", "get").lower())
             self.forms.append(self._form)
