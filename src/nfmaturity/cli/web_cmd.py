@@ -84,7 +84,7 @@ def _run(host: str, port: int, workers: int, threads: int) -> int:
 
     from nfmaturity.web.wsgi import application
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             options: dict[str, Any] = {
                 "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",

@@ -46,7 +46,10 @@ def assessments_for_profile(
 
 def industry_overview() -> dict[str, Any]:
     """Counts over each enterprise's latest stored result: grade distribution, by city and by size."""
-    rows = list(with_latest_result(Enterprise.objects.all()).values("region_code", "size", "latest_grade"))
+    latest_grade = Subquery(_latest_result().values("grade")[:1])
+    rows = list(
+        Enterprise.objects.annotate(latest_grade=latest_grade).values("region_code", "size", "latest_grade")
+    )
     assessed = [r for r in rows if r["latest_grade"] is not None]
     grades = Counter(r["latest_grade"] for r in assessed)
     city_names = {c.code[:4]: c.name for c in guangxi_cities()}
