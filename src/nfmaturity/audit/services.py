@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 from nfmaturity.audit.models import AuditAction, AuditEvent
@@ -14,7 +14,7 @@ from nfmaturity.audit.models import AuditAction, AuditEvent
 
 def record_event(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: AuditAction,
     obj: models.Model,
     organisation_id: int | None = None,
@@ -47,7 +47,7 @@ class EventSpec:
 
 def record_events(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     events: Sequence[EventSpec],
     organisation_id: int | None = None,
 ) -> list[AuditEvent]:
