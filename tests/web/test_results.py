@@ -58,14 +58,14 @@ def test_it_refuses_to_submit_an_incomplete_questionnaire(world: World, draft: A
 
 def test_it_labels_the_draft_results_as_provisional(world: World, draft: Assessment) -> None:
     page = world.client("ent_admin").get(f"/assessments/{draft.pk}/results/").content.decode()
-    assert "临时结果（未提交）" in page and "未达到一级" in page
+    assert "暂定结果（未提交）" in page and "未达到一级" in page
 
 
 def test_it_shows_grade_meaning_levels_radar_and_heat_table(world: World, submitted: Assessment) -> None:
     page = world.client("ent_member").get(f"/assessments/{submitted.pk}/results/").content.decode()
     assert "二级 场景级" in page and "2.50" in page
     assert 'id="radar"' in page and "echarts.min.js" in page
-    assert "能力子域 × 等级得分" in page and "距三级 领域级的差距" in page
+    assert "能力子域 × 等级得分" in page and "提升方案" in page
 
 
 def test_it_explains_a_cell_down_to_each_requirement(world: World, submitted: Assessment) -> None:

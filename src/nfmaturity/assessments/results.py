@@ -2,6 +2,13 @@
 
 Views and templates never compute a score: they show what ``compute`` returns (a live, provisional result
 while the questionnaire is open) or what ``Result`` stored at submission.
+
+Content pinning: an assessment records the SHA-256 of its catalog's data files when it starts
+(``Assessment.catalog_hash``). ``compute`` refuses to score it against other content, so a corrected file shipped
+under the same version label can never re-score an old assessment with different text or weights. Rows from before
+the hash existed carry an empty hash: they are treated as pinned by the version label alone, as they always were;
+refusing them would lock every legacy draft out of its own results, and guessing a hash for them now would claim
+a check that was never made.
 """
 
 from __future__ import annotations
@@ -10,11 +17,37 @@ from fractions import Fraction
 from typing import Any
 
 from nfmaturity.assessments.catalogs import sector_view
-from nfmaturity.assessments.models import Assessment, RatingRecord, RatingValue
+from nfmaturity.assessments.errors import AssessmentError
+from nfmaturity.assessments.models import Assessment, RatingRecord, RatingValue, Result
+from nfmaturity.catalog.loader import content_hash
 from nfmaturity.scoring.aggregate import score
 from nfmaturity.scoring.display import format_truncated
 from nfmaturity.scoring.model import ScoreResult
 from nfmaturity.scoring.ratings import Rating
+
+
+class CatalogContentChangedError(AssessmentError):
+    """The catalog files of the pinned version are not the ones the assessment was started with."""
+
+    def __init__(self, version: str) -> None:
+        super().__init__(
+            f"评估标准（{version} 版）的内容与本次评估开始时使用的内容不一致，"
+            "为避免按不同的要求或权重计分，平台拒绝重新计算本次评估。请联系平台管理员恢复原标准文件。"
+        )
+
+
+class StoredResultMismatchError(AssessmentError):
+    """Re-scoring a submitted assessment's ratings does not give the stored result."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "本次评估的评分记录与提交时保存的结果不一致，无法给出计算说明或提升方案。请联系平台管理员核查。"
+        )
+
+
+def check_pinned(assessment: Assessment) -> None:
+    if assessment.catalog_hash and assessment.catalog_hash != content_hash(assessment.catalog_version):
+        raise CatalogContentChangedError(assessment.catalog_version)
 
 
 def engine_input(assessment: Assessment) -> tuple[dict[str, Rating], dict[str, str]]:
@@ -30,9 +63,23 @@ def engine_input(assessment: Assessment) -> tuple[dict[str, Rating], dict[str, s
 
 
 def compute(assessment: Assessment, *, allow_unrated: bool) -> ScoreResult:
+    """Score the assessment's current ratings; refuses content other than the pinned one."""
+    check_pinned(assessment)
     catalog = sector_view(assessment.catalog_version, assessment.sector).catalog
     ratings, reasons = engine_input(assessment)
     return score(catalog, ratings, na_reasons=reasons, allow_unrated=allow_unrated)
+
+
+def recompute_stored(assessment: Assessment, result: Result) -> ScoreResult:
+    """The engine's full result behind a stored ``Result`` (for its explanation and plan).
+
+    The ratings of a submitted assessment are locked and its content pinned, so this must give exactly the
+    stored figures; if it does not, nothing derived from it is shown as if it explained the stored result.
+    """
+    outcome = compute(assessment, allow_unrated=False)
+    if str(outcome.total) != result.total or stored_fields(outcome)["levels"] != result.levels:
+        raise StoredResultMismatchError
+    return outcome
 
 
 def exact(value: Fraction | None) -> str | None:
