@@ -18,3 +18,9 @@ urlpatterns = [
 
 admin.site.site_header = "评估平台管理"
 admin.site.site_title = "评估平台管理"
+
+# Chinese error pages that keep the navigation (CSRF_FAILURE_VIEW in settings points to the same module).
+handler400 = "nfmaturity.web.errors.bad_request"
+handler403 = "nfmaturity.web.errors.permission_denied"
+handler404 = "nfmaturity.web.errors.page_not_found"
+handler500 = "nfmaturity.web.errors.server_error"
