@@ -371,6 +371,8 @@ def main() -> int:
         }
         env.update(NFM_DATA_DIR=str(data_dir), NFM_SECRET_KEY=secrets.token_urlsafe(50))
         env.pop("DATABASE_URL", None)
+        # The server runs the same source tree as this script (a checkout, or an exported snapshot of one).
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (os.path.abspath(SRC), env.get("PYTHONPATH", "")) if p)
         if url:
             env["DATABASE_URL"] = url
         os.environ.clear()

@@ -10,6 +10,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from nfmaturity.cli.web_cmd import DEFAULT_THREADS, server_size
+
 NFM = [sys.executable, "-m", "nfmaturity.cli.main"]
 
 
@@ -48,8 +52,8 @@ def test_demo_loads_the_demo_data_once_and_prints_the_logins(tmp_path: Path) -> 
 def test_serve_answers_healthz_and_serves_static_files(tmp_path: Path) -> None:
     port = free_port()
     server = subprocess.Popen(
-        [*NFM, "serve", "--port", str(port)],
-        env=env_for(tmp_path, NFM_SECRET_KEY="s" * 50),
+        [*NFM, "serve", "--port", str(port), "--threads", "3"],
+        env=env_for(tmp_path, NFM_SECRET_KEY="s" * 50, NFM_WORKERS="2", NFM_THREADS="7"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -73,7 +77,9 @@ def test_serve_answers_healthz_and_serves_static_files(tmp_path: Path) -> None:
             assert response.status == 200
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        out, _ = server.communicate(timeout=30)
+    # NFM_WORKERS applies; --threads on the command line wins over NFM_THREADS.
+    assert "2 个工作进程 × 3 个线程" in out
 
 
 def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
@@ -86,3 +92,31 @@ def test_serve_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "配置错误" in result.stderr and "必须设置 NFM_SECRET_KEY" in result.stderr
+
+
+def test_server_size_is_one_worker_per_core_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NFM_WORKERS", raising=False)
+    monkeypatch.delenv("NFM_THREADS", raising=False)
+    assert server_size(None, None, cores=2) == (2, DEFAULT_THREADS)
+    monkeypatch.setenv("NFM_WORKERS", "5")
+    monkeypatch.setenv("NFM_THREADS", "2")
+    assert server_size(None, None, cores=2) == (5, 2)
+    assert server_size(1, 8, cores=2) == (1, 8)
+
+
+@pytest.mark.parametrize(
+    ("workers", "env", "message"), [(None, "many", "NFM_WORKERS='many'"), (0, "", "--workers")]
+)
+def test_server_size_refuses_a_bad_count(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    workers: int | None,
+    env: str,
+    message: str,
+) -> None:
+    monkeypatch.setenv("NFM_WORKERS", env)
+    with pytest.raises(SystemExit) as exit_info:
+        server_size(workers, None, cores=2)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "配置错误" in error and message in error

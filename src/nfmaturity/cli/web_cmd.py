@@ -1,7 +1,8 @@
 """``nfm serve`` and ``nfm demo``: run the web platform, optionally with demo data.
 
 Both serve through gunicorn (threaded workers) with whitenoise for static files. For production set
-NFM_SECRET_KEY, DATABASE_URL and NFM_DATA_DIR (docs/web.md) and raise --workers behind a reverse proxy.
+NFM_SECRET_KEY, DATABASE_URL and NFM_DATA_DIR (docs/web.md). Workers and threads default to what
+bench/load.py measured best on this kind of machine; docs/web.md gives the figures.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 DEFAULT_DEMO_PASSWORD = "nfm-demo-2024"
+DEFAULT_THREADS = 4
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,11 +40,51 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
-    # One process by default: the embedded SQLite database prefers a single writer process.
     parser.add_argument(
-        "--workers", type=int, default=1, help="工作进程数（默认 1；使用 PostgreSQL 时可增加）"
+        "--workers",
+        type=int,
+        help="工作进程数（默认取环境变量 NFM_WORKERS，未设置时等于 CPU 核数；理由见 docs/web.md）",
     )
-    parser.add_argument("--threads", type=int, default=8, help="每个进程的线程数（默认 8）")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help=f"每个工作进程的线程数（默认取环境变量 NFM_THREADS，未设置时为 {DEFAULT_THREADS}）",
+    )
+
+
+def _cpu_cores() -> int:
+    # The cores this process may run on (a container's CPU set), not the host's total.
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _count(name: str, given: int | None) -> int | None:
+    if given is None:
+        raw = os.environ.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            given = int(raw)
+        except ValueError:
+            print(f"配置错误：环境变量 {name}={raw!r} 无效：应为正整数", file=sys.stderr)
+            raise SystemExit(2) from None
+        source = f"环境变量 {name}"
+    else:
+        source = "--workers" if name == "NFM_WORKERS" else "--threads"
+    if not 1 <= given <= 64:
+        print(f"配置错误：{source} 应在 1 到 64 之间，收到 {given}", file=sys.stderr)
+        raise SystemExit(2)
+    return given
+
+
+def server_size(workers: int | None, threads: int | None, cores: int | None = None) -> tuple[int, int]:
+    """Workers and threads: the command line, else NFM_WORKERS / NFM_THREADS, else one worker per core
+    with DEFAULT_THREADS threads each (measured with bench/load.py, see docs/web.md)."""
+    chosen_workers = _count("NFM_WORKERS", workers)
+    chosen_threads = _count("NFM_THREADS", threads)
+    return (
+        chosen_workers if chosen_workers is not None else max(1, cores or _cpu_cores()),
+        chosen_threads if chosen_threads is not None else DEFAULT_THREADS,
+    )
 
 
 def _data_dir() -> Path:
@@ -76,13 +118,33 @@ def _migrate() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def _run(host: str, port: int, workers: int, threads: int) -> int:
+def _prepare_fork() -> None:
+    """Done once in the gunicorn master, before it forks the workers.
+
+    The catalogs are parsed here so every worker starts with them (a cold load costs ~0.3 s, which the
+    first rater of each new worker would otherwise wait for); the migration's database connection is
+    closed so no worker inherits a socket it shares with its siblings.
+    """
+    from django.db import connections
+
+    from nfmaturity.assessments.catalogs import current_version, sector_view
+    from nfmaturity.catalog.model import Sector
+
+    for sector in Sector:
+        sector_view(current_version(), sector.value)
+    connections.close_all()
+
+
+def _run(host: str, port: int, workers: int | None, threads: int | None) -> int:
     """Serve with gunicorn (a production WSGI server) in the foreground; whitenoise serves static files."""
     from typing import Any
 
     from gunicorn.app.base import BaseApplication
 
     from nfmaturity.web.wsgi import application
+
+    workers, threads = server_size(workers, threads)
+    _prepare_fork()
 
     class _Server(BaseApplication):
         def load_config(self) -> None:
@@ -94,7 +156,18 @@ def _run(host: str, port: int, workers: int, threads: int) -> int:
                 "accesslog": None,
                 "errorlog": "-",
                 "loglevel": "warning",
-                "timeout": 120,
+                # A worker whose main loop is silent this long is hung: restart it. Requests are short;
+                # the slowest (a workbook upload at the size cap) takes a few seconds.
+                "timeout": 60,
+                # On stop or restart, requests in flight get this long to finish.
+                "graceful_timeout": 30,
+                # A rater clicks every second or two: keep the connection open between clicks (gunicorn's
+                # default of 2 s closed it under them) and a reverse proxy may keep its pool.
+                "keepalive": 5,
+                # Recycle a worker after this many requests (staggered), so memory one large request
+                # grew is given back; the catalogs are already parsed in the master, so it is cheap.
+                "max_requests": 5000,
+                "max_requests_jitter": 500,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -104,6 +177,7 @@ def _run(host: str, port: int, workers: int, threads: int) -> int:
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"平台地址：http://{shown}:{port}/  （Ctrl+C 停止）", flush=True)
+    print(f"服务器：gunicorn，{workers} 个工作进程 × {threads} 个线程", flush=True)
     _Server().run()
     return 0
 
