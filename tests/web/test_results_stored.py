@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from nfmaturity.assessments import report, results
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.errors import AssessmentError
-from nfmaturity.assessments.models import Assessment, RatingRecord, RatingValue, Result
+from nfmaturity.assessments.models import Assessment, AssessmentState, RatingRecord, RatingValue, Result
 from nfmaturity.assessments.services import submit_assessment
 from nfmaturity.scoring.explain import explain
 from nfmaturity.scoring.grading import counted
@@ -216,3 +216,11 @@ def test_the_plan_is_as_private_as_the_results(world: World, submitted: Assessme
     assert world.client("outsider").get(url).status_code == 404
     assert world.client("regulator").get(url).status_code == 200
     assert world.client("anonymous").get(url).status_code == 302
+
+
+def test_a_withdrawn_draft_shows_its_provisional_figures_labelled_as_such(
+    world: World, draft: Assessment
+) -> None:
+    Assessment.objects.filter(pk=draft.pk).update(state=AssessmentState.WITHDRAWN)
+    response = world.client("ent_admin").get(f"/assessments/{draft.pk}/results/")
+    assert response.status_code == 200 and "暂定结果（已撤回，未提交）" in response.content.decode()

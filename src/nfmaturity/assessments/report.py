@@ -19,7 +19,7 @@ from typing import Any
 from django.core.cache import cache
 
 from nfmaturity.assessments.catalogs import SectorView, sector_view
-from nfmaturity.assessments.models import Assessment, Result
+from nfmaturity.assessments.models import Assessment, AssessmentState, Result
 from nfmaturity.assessments.results import compute, parse_exact, recompute_stored, shown
 from nfmaturity.assessments.selectors import latest_result
 from nfmaturity.catalog.model import LEVELS, Row
@@ -196,8 +196,13 @@ def standouts(figures: Figures) -> tuple[list[RowFigure], list[RowFigure]]:
     return strengths, weaknesses[:STANDOUTS]
 
 
+def is_stored(assessment: Assessment) -> bool:
+    """Submitted assessments are shown from their stored row; drafts (and withdrawn drafts) are scored live."""
+    return assessment.state == AssessmentState.SUBMITTED
+
+
 def figures_for(assessment: Assessment) -> Figures:
-    if assessment.is_draft:
+    if not is_stored(assessment):
         return live_figures(assessment, compute(assessment, allow_unrated=True))
     result = latest_result(assessment)
     if result is None:  # a submitted assessment always has one (submit stores it in the same transaction)
@@ -238,7 +243,7 @@ def shown_or_zero(value: Fraction | None) -> str:
 def engine_result(assessment: Assessment) -> tuple[ScoreResult, Result | None]:
     """The engine's full result: live for a draft; for a submitted assessment re-scored from its locked ratings
     and checked to give exactly the stored row (``StoredResultMismatchError`` otherwise)."""
-    if assessment.is_draft:
+    if not is_stored(assessment):
         return compute(assessment, allow_unrated=True), None
     result = latest_result(assessment)
     if result is None:
@@ -387,7 +392,7 @@ def plan_summary(
     """
     view = sector_view(assessment.catalog_version, assessment.sector)
     path = path if path in PATHS else PATH_CONSECUTIVE
-    if assessment.is_draft:
+    if not is_stored(assessment):
         outcome = compute(assessment, allow_unrated=True)
         choices = target_choices(view, outcome.grade.level)
         chosen = _chosen(choices, target)

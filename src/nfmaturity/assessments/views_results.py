@@ -57,7 +57,7 @@ def explain(request: HttpRequest, pk: int) -> HttpResponse:
     if not EXPLAIN_TARGET.fullmatch(target):
         raise Http404
     key = None
-    if not assessment.is_draft:
+    if report.is_stored(assessment):
         result = latest_result(assessment)
         if result is not None:
             key = f"nfm:explain:v1:{result.pk}:{result.catalog_hash}:{target}"
@@ -97,7 +97,7 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             "summary": summary,
             "choices": choices,
             "page": page,
-            "provisional": assessment.is_draft,
+            "provisional": not report.is_stored(assessment),
             "paths": (report.PATH_CONSECUTIVE, report.PATH_LITERAL),
         },
     )
