@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -27,16 +28,20 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        registration = services.register_enterprise(
-            profile={k: data[k] for k in PROFILE_KEYS},
-            admin_username=data["admin_username"],
-            admin_password=data["password1"],
-            admin_name=data["admin_name"],
-            admin_email=data["admin_email"],
-        )
-        login(request, registration.admin, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "企业注册成功。您可以添加评估单元和联系人，然后开始自评估。")
-        return redirect("enterprises:detail", pk=registration.enterprise.pk)
+        try:
+            registration = services.register_enterprise(
+                profile={k: data[k] for k in PROFILE_KEYS},
+                admin_username=data["admin_username"],
+                admin_password=data["password1"],
+                admin_name=data["admin_name"],
+                admin_email=data["admin_email"],
+            )
+        except ValidationError as exc:  # e.g. the username taken by another registration meanwhile
+            form.add_error(None, exc)
+        else:
+            login(request, registration.admin, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "企业注册成功。您可以添加评估单元和联系人，然后开始自评估。")
+            return redirect("enterprises:detail", pk=registration.enterprise.pk)
     return render(request, "enterprises/register.html", {"form": form})
 
 
