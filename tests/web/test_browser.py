@@ -109,5 +109,5 @@ def test_it_runs_the_self_assessment_journey(world: World, live_server, page, tm
     page.wait_for_selector("#radar svg")
     shot(page, "05-results")
     page.locator("a.explain-link").first.click()
-    page.wait_for_selector("#explain .card")
+    page.wait_for_selector("#explain .results-explanation")
     assert "总分 S" in page.locator("#explain").inner_text()
