@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from nfmaturity.catalog.loader import grade_table
 from nfmaturity.enterprises.models import Enterprise, SectorChoice, Unit
+from nfmaturity.scoring.grading import NO_GRADE, bands_of
 from nfmaturity.scoring.ratings import Rating
 
 
@@ -29,15 +31,19 @@ class RatingValue(models.TextChoices):
     NOT_APPLICABLE = Rating.NOT_APPLICABLE.value, Rating.NOT_APPLICABLE.label
 
 
-class GradeLevel(models.IntegerChoices):
-    """Table 3 grades as stored in ``Result.grade`` (labels as the scoring core's GradeBand.label)."""
+# Grade labels come from the catalog's Table 3, written as the scoring core writes them ("二级 场景级").
+_GRADE_LABELS = {band.level: band.label for band in (NO_GRADE, *bands_of(grade_table()))}
 
-    NONE = 0, "未达到一级"
-    ONE = 1, "一级 规范级"
-    TWO = 2, "二级 场景级"
-    THREE = 3, "三级 领域级"
-    FOUR = 4, "四级 平台级"
-    FIVE = 5, "五级 生态级"
+
+class GradeLevel(models.IntegerChoices):
+    """Table 3 grades as stored in ``Result.grade``; the labels are read from the catalog data."""
+
+    NONE = 0, _GRADE_LABELS[0]
+    ONE = 1, _GRADE_LABELS[1]
+    TWO = 2, _GRADE_LABELS[2]
+    THREE = 3, _GRADE_LABELS[3]
+    FOUR = 4, _GRADE_LABELS[4]
+    FIVE = 5, _GRADE_LABELS[5]
 
 
 class Assessment(models.Model):

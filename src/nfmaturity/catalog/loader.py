@@ -170,6 +170,21 @@ def content_hash(version: str = DEFAULT_VERSION) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=8)
+def grade_table(version: str = DEFAULT_VERSION) -> tuple[Grade, ...]:
+    """Table 3 of one catalog version, read without the requirement tables.
+
+    Database choices are built from it when Django loads the models, where loading the whole catalog
+    would add most of a second to every process start. Same file and checks as ``load_catalog``.
+    """
+    directory = data_dir(version)
+    if not directory.is_dir():
+        raise CatalogError(str(directory), "", f"没有版本为“{version}”的评估标准目录")
+    standard = _parse(directory / "standard.yaml", _RawStandard)
+    _check_grades("standard.yaml", standard.grades)
+    return _grades(standard)
+
+
 def load_directory(directory: Path) -> Catalog:
     standard = _parse(directory / "standard.yaml", _RawStandard)
     sections = {s: _parse(directory / f"{s.value}.yaml", _RawSection) for s in SECTION_FILES}
@@ -268,20 +283,24 @@ def _build(directory: Path, std: _RawStandard, sections: dict[Section, _RawSecti
             )
             for t in std.table1
         ),
-        grades=tuple(
-            Grade(
-                level=g.level,
-                name=g.name,
-                lower=g.lower,
-                upper=g.upper,
-                upper_closed=g.upper_closed,
-                description=g.description,
-            )
-            for g in std.grades
-        ),
+        grades=_grades(std),
         rows=tuple(rows),
         absences=tuple(absences),
         notes=tuple(notes),
+    )
+
+
+def _grades(std: _RawStandard) -> tuple[Grade, ...]:
+    return tuple(
+        Grade(
+            level=g.level,
+            name=g.name,
+            lower=g.lower,
+            upper=g.upper,
+            upper_closed=g.upper_closed,
+            description=g.description,
+        )
+        for g in std.grades
     )
 
 

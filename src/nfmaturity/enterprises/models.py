@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.db import models
 
 from nfmaturity.accounts.models import Organisation
+from nfmaturity.catalog.model import Sector
 from nfmaturity.enterprises import regions
 
 
 class SectorChoice(models.TextChoices):
-    """Mirrors nfmaturity.catalog.model.Sector (same values)."""
+    """The catalog's Sector (Appendix B tables) as database choices: same values, same labels."""
 
-    MINING = "mining", "采选"
-    SMELTING = "smelting", "冶炼"
-    PROCESSING = "processing", "加工"
+    MINING = Sector.MINING.value, Sector.MINING.label
+    SMELTING = Sector.SMELTING.value, Sector.SMELTING.label
+    PROCESSING = Sector.PROCESSING.value, Sector.PROCESSING.label
 
 
 class Metal(models.TextChoices):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from nfmaturity.catalog.model import LEVELS, SectorCatalog
+from nfmaturity.catalog.model import LEVELS, Grade, SectorCatalog
 from nfmaturity.scoring.errors import TargetGradeError
 
 # A level is met when its score reaches the band table's lowest score, closed (standard-notes §2 rule 5: the
@@ -57,9 +57,14 @@ def grade_bands(catalog: SectorCatalog) -> tuple[GradeBand, ...]:
     """The catalog's grade table in exact numbers (Table 3 itself when the catalog has none)."""
     if not catalog.grades:
         return STANDARD_GRADES
+    return bands_of(catalog.grades)
+
+
+def bands_of(grades: Sequence[Grade]) -> tuple[GradeBand, ...]:
+    """A grade table (catalog.loader.grade_table, or a catalog's grades) in exact numbers, lowest first."""
     return tuple(
         GradeBand(g.level, g.name, Fraction(g.lower), Fraction(g.upper), g.upper_closed)
-        for g in sorted(catalog.grades, key=lambda g: g.level)
+        for g in sorted(grades, key=lambda g: g.level)
     )
 
 

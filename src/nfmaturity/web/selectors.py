@@ -65,7 +65,8 @@ def industry_overview() -> dict[str, Any]:
         "enterprises": len(rows),
         "assessed": len(assessed),
         "grade_labels": list(GradeLevel.labels),
-        "grade_short": ["未达一级", "一级", "二级", "三级", "四级", "五级"],
+        # Column heads: "二级 场景级" → "二级"; "未达到一级" stays whole.
+        "grade_short": [label.split(" ")[0] for label in GradeLevel.labels],
         "grade_counts": [grades.get(g, 0) for g in levels],
         "by_city": sorted(
             ((city, [c.get(g, 0) for g in levels], sum(c.values())) for city, c in by_city.items()),
