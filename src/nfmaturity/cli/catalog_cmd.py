@@ -17,6 +17,7 @@ from nfmaturity.cli.text_table import render
 from nfmaturity.workbook.xlsx import write_workbook
 
 _SECTOR_ALIASES = {**{s.value: s for s in Sector}, **{s.label: s for s in Sector}}
+SECTOR_HELP = "、".join(f"{s.value}/{s.label}" for s in Sector)  # mining/采选、smelting/冶炼、processing/加工
 
 
 def sector_arg(value: str) -> Sector:
@@ -24,9 +25,7 @@ def sector_arg(value: str) -> Sector:
     try:
         return _SECTOR_ALIASES[value.strip()]
     except KeyError:
-        raise argparse.ArgumentTypeError(
-            f"无效的行业“{value}”：可选 mining（采选）、smelting（冶炼）、processing（加工）"
-        ) from None
+        raise argparse.ArgumentTypeError(f"无效的行业“{value}”：可选 {SECTOR_HELP}") from None
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,9 +46,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="导出某一行业的全部评估内容（JSON / YAML / 空白自评估工作簿）",
         description="导出某一行业企业的全部评估内容：基础共性能力子域加该行业的行业特性能力子域。",
     )
-    export.add_argument(
-        "--sector", required=True, type=sector_arg, help="行业：mining/采选、smelting/冶炼、processing/加工"
-    )
+    export.add_argument("--sector", required=True, type=sector_arg, help=f"行业：{SECTOR_HELP}")
     export.add_argument("--format", required=True, choices=["json", "yaml", "xlsx"], help="导出格式")
     export.add_argument(
         "-o", "--output", type=Path, help="输出文件（json/yaml 默认输出到屏幕；xlsx 默认按行业命名）"

@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _install_translations()
     parser = ChineseParser(
         prog="nfm",
-        description="有色金属行业数字化转型成熟度评估平台：评估标准目录、评分、自评估与正式评估。",
+        description="有色金属行业数字化转型成熟度评估平台：评估标准目录、自评估计分、Web 平台与数据维护。",
     )
     commands = parser.add_subparsers(title="命令", dest="command", metavar="命令", parser_class=ChineseParser)
     for module in COMMAND_MODULES:
