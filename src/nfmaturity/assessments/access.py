@@ -1,7 +1,7 @@
 """Who may see or change a self-assessment, its ratings and its evidence.
 
-Self-assessments belong to the enterprise: its members read and fill them; regulators and the platform
-admin read submitted ones; assessment bodies see none (they get formal assessments only). The same 404
+Self-assessments belong to the enterprise: its members read and fill them (withdrawn ones stay readable to
+them); regulators read submitted ones and the platform admin reads all; assessment bodies see none (they get formal assessments only). The same 404
 is returned for "missing" and "not yours"; 403 only for people who may read but not write.
 """
 
@@ -30,6 +30,15 @@ def visible_assessments(user: AnyUser) -> QuerySet[Assessment]:
     if kind == OrganisationKind.REGULATOR:
         return Assessment.objects.filter(state=AssessmentState.SUBMITTED)
     return Assessment.objects.none()
+
+
+def fillable_assessments(user: AnyUser) -> QuerySet[Assessment]:
+    """Assessments ``user`` may write to, whatever their state: his own enterprise's (services then check
+    that the one they lock is still a draft)."""
+    membership = membership_of(user)
+    if membership is None or membership.organisation.kind != OrganisationKind.ENTERPRISE:
+        return Assessment.objects.none()
+    return Assessment.objects.filter(enterprise__organisation_id=membership.organisation_id)
 
 
 def can_fill(user: AnyUser, assessment: Assessment) -> bool:

@@ -1,4 +1,9 @@
-"""Checking uploaded evidence files: allowed types by extension *and* content, size, SHA-256."""
+"""Checking uploaded evidence files: allowed types by extension *and* content, size, SHA-256.
+
+Only the leading bytes are checked: evidence is stored and handed back as a download, never opened, parsed
+or decompressed by the platform, so a zip bomb named .docx costs its compressed size on disk and nothing more.
+Every refusal is an AssessmentError with a Chinese message (the view answers 422), never a server error.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,10 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
 ALLOWED_LABEL = "PDF、图片（PNG/JPG）、Word、Excel、PowerPoint、文本"
 
 
+class DuplicateEvidenceError(AssessmentError):
+    """The same file (same SHA-256) is already attached to this requirement."""
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     name: str
@@ -39,13 +48,15 @@ class CheckedFile:
 
 
 def check_upload(upload: UploadedFile) -> CheckedFile:
-    name = PurePath(upload.name or "file").name[:255]
+    name = PurePath((upload.name or "file").replace("\\", "/")).name
     extension = PurePath(name).suffix.lower()
+    if len(name) > 120:  # keep the extension when shortening a very long name
+        name = PurePath(name).stem[: 120 - len(extension)] + PurePath(name).suffix
     if extension not in ALLOWED:
         raise AssessmentError(f"不支持的文件类型“{extension or '无扩展名'}”，仅支持 {ALLOWED_LABEL}")
     size = upload.size or 0
     if size == 0:
-        raise AssessmentError("文件为空")
+        raise AssessmentError("文件为空（0 字节），请检查后重新选择")
     limit = settings.NFM_UPLOAD_MAX_BYTES
     if size > limit:
         raise AssessmentError(f"文件过大（{size / 1048576:.1f} MB），上限为 {limit // 1048576} MB")
@@ -58,9 +69,13 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
         except UnicodeDecodeError as exc:
             # A multi-byte character cut at the 8 KiB boundary is fine; anything earlier is not text.
             if exc.start < len(head) - 4:
-                raise AssessmentError("文本文件须为 UTF-8 编码") from None
+                raise AssessmentError(
+                    "文本文件须为 UTF-8 编码（记事本“另存为”时在“编码”处选择 UTF-8）"
+                ) from None
     elif not any(head.startswith(m) for m in magics):
-        raise AssessmentError(f"文件内容与扩展名“{extension}”不符，请上传真实的 {extension[1:].upper()} 文件")
+        raise AssessmentError(
+            f"文件内容与扩展名“{extension}”不符（可能是改了扩展名的其他文件），请上传真实的 {extension[1:].upper()} 文件"
+        )
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,9 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from nfmaturity.assessments import selectors, services
 from nfmaturity.assessments.access import can_fill, get_assessment_for_user, get_attachment_for_user
 from nfmaturity.assessments.errors import AssessmentError, StaleRatingError
-from nfmaturity.assessments.forms import AttachmentForm, RatingForm, StartForm
-from nfmaturity.assessments.models import Assessment, RatingValue
+from nfmaturity.assessments.evidence import ALLOWED_LABEL, DuplicateEvidenceError
+from nfmaturity.assessments.forms import AttachmentForm, RatingForm, StartForm, WithdrawForm
+from nfmaturity.assessments.models import Assessment, AssessmentState, RatingValue
+from nfmaturity.assessments.selectors import Typed
 from nfmaturity.enterprises.access import get_enterprise_for_user, own_enterprise
+from nfmaturity.workbook.limits import NOTE_MAX_CHARS, REASON_MAX_CHARS
 
 
 @login_required
@@ -40,6 +44,9 @@ def _common(request: HttpRequest, assessment: Assessment) -> dict[str, object]:
         "assessment": assessment,
         "can_fill": assessment.is_draft and can_fill(request.user, assessment),
         "rating_choices": RatingValue.choices,
+        "reason_max": REASON_MAX_CHARS,
+        "note_max": NOTE_MAX_CHARS,
+        "upload_hint": f"{ALLOWED_LABEL}，每个不超过 {settings.NFM_UPLOAD_MAX_BYTES // 1048576} MB",
     }
 
 
@@ -56,6 +63,7 @@ def overview(request: HttpRequest, pk: int) -> HttpResponse:
             "domains": domains,
             "rated": rated,
             "percent": selectors.percent(rated, assessment.requirement_count),
+            "grade_help": selectors.grade_help(selectors.view_of(assessment)),
         },
     )
 
@@ -81,18 +89,25 @@ def row(request: HttpRequest, pk: int, index: int) -> HttpResponse:
             "previous": index - 1 if index > 0 else None,
             "next": index + 1 if index + 1 < len(view.rows) else None,
             "row_notes": [view.notes[n] for n in row.notes if n in view.notes],
+            "grade_help": selectors.grade_help(view),
         },
     )
 
 
-def _requirement_response(
-    request: HttpRequest, assessment: Assessment, item: selectors.RequirementItem, status: int = 200
+def _rating_response(
+    request: HttpRequest,
+    assessment: Assessment,
+    item: selectors.RequirementItem,
+    *,
+    rated: int | None = None,
+    row_rated: int | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    """The re-rendered requirement card plus out-of-band progress counters."""
+    """The re-rendered rating block of one requirement plus out-of-band progress counters."""
     view = selectors.view_of(assessment)
     row_id = item.requirement.row
-    rated = selectors.rated_count(assessment)
-    row_rated = assessment.ratings.filter(row_id=row_id).count()
+    if rated is None or row_rated is None:
+        rated, row_rated = selectors.progress(assessment, row_id)
     context = {
         **_common(request, assessment),
         "item": item,
@@ -105,17 +120,37 @@ def _requirement_response(
     return render(request, "assessments/_requirement_response.html", context, status=status)
 
 
+def _refused(
+    request: HttpRequest, pk: int, requirement_id: str, typed: Typed, message: str, *, conflict: bool = False
+) -> HttpResponse:
+    """A save that wrote nothing: the card again with the platform's state, what the user typed, and why."""
+    assessment = get_assessment_for_user(request.user, pk, write=True)
+    item = selectors.requirement_item(assessment, requirement_id)
+    item.error = message
+    item.typed = typed
+    item.conflict = conflict
+    return _rating_response(request, assessment, item, status=409 if conflict else 422)
+
+
 @login_required
 @require_POST
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = get_assessment_for_user(request.user, pk, write=True)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        raise Http404  # only a tampered form gets here
+        if any(name in form.errors for name in RatingForm.TAMPER_FIELDS):
+            get_assessment_for_user(request.user, pk, write=True)  # 404/403 before anything else
+            raise Http404  # only a tampered form gets here
+        typed = Typed(
+            request.POST.get("value", ""), request.POST.get("reason", ""), request.POST.get("note", "")
+        )
+        message = "；".join(str(e) for errors in form.errors.values() for e in errors)
+        return _refused(request, pk, form.cleaned_data["requirement_id"], typed, message)
     data = form.cleaned_data
+    typed = Typed(data["value"], data["reason"], data["note"])
     try:
-        services.set_rating(
-            assessment=assessment,
+        # The primary key, not an object: the service's locking read is the access check (8 queries a save).
+        saved = services.set_rating(
+            assessment=pk,
             actor=request.user,
             requirement_id=data["requirement_id"],
             value=RatingValue(data["value"]),
@@ -124,16 +159,28 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
             note=data["note"],
         )
     except StaleRatingError as exc:
-        item = selectors.requirement_item(assessment, data["requirement_id"])
-        item.error = exc.message
-        return _requirement_response(request, assessment, item, status=409)
+        return _refused(request, pk, data["requirement_id"], typed, exc.message, conflict=True)
     except AssessmentError as exc:
-        item = selectors.requirement_item(assessment, data["requirement_id"])
-        item.error = exc.message
-        item.show_reason = data["value"] == RatingValue.NOT_APPLICABLE
-        return _requirement_response(request, assessment, item, status=422)
-    item = selectors.requirement_item(assessment, data["requirement_id"])
-    return _requirement_response(request, assessment, item)
+        return _refused(request, pk, data["requirement_id"], typed, exc.message)
+    view = selectors.view_of(saved.assessment)
+    requirement = view.requirements[data["requirement_id"]]
+    # The rating block only: the evidence list beside it is not re-read on a rating click.
+    item = selectors.RequirementItem(
+        requirement,
+        saved.record,
+        [],
+        [],
+        selectors.requirement_label(view, requirement.id),
+    )
+    return _rating_response(request, saved.assessment, item, rated=saved.rated, row_rated=saved.row_rated)
+
+
+def _evidence_response(
+    request: HttpRequest, assessment: Assessment, item: selectors.RequirementItem, status: int = 200
+) -> HttpResponse:
+    return render(
+        request, "assessments/_evidence.html", {**_common(request, assessment), "item": item}, status=status
+    )
 
 
 @login_required
@@ -144,19 +191,75 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     requirement_id = request.POST.get("requirement_id", "")
     item = selectors.requirement_item(assessment, requirement_id)
     if not form.is_valid():
-        item.error = "请选择要上传的文件"
-        return _requirement_response(request, assessment, item, status=422)
+        item.evidence_error = "；".join(str(e) for errors in form.errors.values() for e in errors)
+        return _evidence_response(request, assessment, item, status=422)
     try:
-        services.add_attachment(
+        added = services.add_attachment(
             assessment=assessment,
             actor=request.user,
             requirement_id=requirement_id,
             upload=form.cleaned_data["file"],
         )
+    except DuplicateEvidenceError as exc:
+        item.evidence_error = exc.message
+        return _evidence_response(request, assessment, item, status=409)
     except AssessmentError as exc:
-        item.error = exc.message
-        return _requirement_response(request, assessment, item, status=422)
-    return _requirement_response(request, assessment, selectors.requirement_item(assessment, requirement_id))
+        item.evidence_error = exc.message
+        return _evidence_response(request, assessment, item, status=422)
+    item = selectors.requirement_item(assessment, requirement_id)
+    item.evidence_notice = f"已上传“{added.attachment.original_name}”。"
+    if added.also_at:
+        item.evidence_notice += (
+            f"提示：同一文件此前已上传到 {'、'.join(added.also_at)}。"
+            "一份文件可以同时作为多条要求的证据；如是误传，可点“删除”。"
+        )
+    return _evidence_response(request, assessment, item)
+
+
+@login_required
+@require_POST
+def remove_attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = get_attachment_for_user(request.user, pk)
+    assessment = get_assessment_for_user(request.user, attachment.assessment_id, write=True)
+    try:
+        services.remove_attachment(attachment=attachment, actor=request.user)
+    except AssessmentError as exc:
+        item = selectors.requirement_item(assessment, attachment.requirement_id)
+        item.evidence_error = exc.message
+        return _evidence_response(request, assessment, item, status=422)
+    item = selectors.requirement_item(assessment, attachment.requirement_id)
+    item.evidence_notice = f"已删除“{attachment.original_name}”。"
+    return _evidence_response(request, assessment, item)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_assessment_for_user(request.user, pk, write=True)
+    if not assessment.is_draft:
+        return redirect("assessments:overview", pk=assessment.pk)
+    form = WithdrawForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_assessment(
+                assessment=assessment, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except AssessmentError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request,
+                f"{assessment.get_sector_display()}自评估 #{assessment.pk} 已撤回，记录仍保留（只读）。",
+            )
+            return redirect("home")
+    rated = selectors.rated_count(assessment)
+    return render(
+        request,
+        "assessments/withdraw.html",
+        {**_common(request, assessment), "form": form, "rated": rated, "error": error},
+        status=422 if error else 200,
+    )
 
 
 @login_required
@@ -175,7 +278,8 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk, write=True)
     if not assessment.is_draft:
-        return redirect("assessments:results", pk=assessment.pk)
+        submitted = assessment.state == AssessmentState.SUBMITTED
+        return redirect("assessments:results" if submitted else "assessments:overview", pk=assessment.pk)
     rated = selectors.rated_count(assessment)
     error = ""
     if request.method == "POST":
@@ -194,6 +298,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             **_common(request, assessment),
             "rated": rated,
+            "percent": selectors.percent(rated, assessment.requirement_count),
             "missing": missing,
             "first_missing": first_missing,
             "error": error,

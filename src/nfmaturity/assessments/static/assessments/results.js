@@ -1,6 +1,6 @@
 // Results page: the domain radar. Values are the page's own figures, already truncated to two decimals.
-// Labels must stay inside the chart on a phone: the radius shrinks with the width, names wrap after four
-// characters, and ECharts measures the wrapped names when it lays the radar out.
+// Labels must stay inside the chart on a phone: the radius shrinks with the width and long names wrap
+// ("数字化" on its own line), so ECharts lays the radar out around the wrapped names.
 (function () {
   var node = document.getElementById("radar");
   var source = document.getElementById("radar-data");
@@ -9,7 +9,9 @@
   var chart = echarts.init(node, null, { renderer: "svg" });
 
   function wrap(name) {
-    return name.length > 4 ? name.slice(0, 4) + "\n" + name.slice(4) : name;
+    if (name.length <= 4) return name;
+    var cut = name.indexOf("数字化") === 0 ? 3 : Math.ceil(name.length / 2);
+    return name.slice(0, cut) + "\n" + name.slice(cut);
   }
 
   function options() {
@@ -20,7 +22,7 @@
       radar: {
         indicator: data.names.map(function (n) { return { name: n, max: 5 }; }),
         center: ["50%", "52%"],
-        radius: narrow ? "52%" : "66%",
+        radius: narrow ? "60%" : "66%",
         axisName: {
           color: "#1d3557",
           fontSize: narrow ? 11 : 13,
