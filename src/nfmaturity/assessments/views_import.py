@@ -69,6 +69,10 @@ def _receive(request: AuthenticatedRequest, assessment: Assessment) -> HttpRespo
     except imports.WorkbookTooLargeError as exc:
         return _upload_page(request, assessment, form, error=exc.message, status=413)
     except WorkbookRejectedError as exc:
+        if len(exc.problems) == 1:  # a problem with the whole file (damaged, hostile, …): one sentence
+            return _upload_page(
+                request, assessment, form, error=f"未导入任何评分：{exc.problems[0]}", status=422
+            )
         return _upload_page(request, assessment, form, error=exc.message, problems=exc.problems, status=422)
     except AssessmentError as exc:
         return _upload_page(request, assessment, form, error=exc.message, status=422)
