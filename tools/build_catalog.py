@@ -92,7 +92,6 @@ SECTION_TITLES = {
     "smelting": "附录B 冶炼企业评分标准（原文无表题，按位置与内容认定）",
     "processing": "附录B 表B.3 加工企业评分标准",
 }
-SECTOR_LABEL = {"mining": "采选", "smelting": "冶炼", "processing": "加工"}
 
 # Rows whose name is not a Table 1 name, per section: what they cover (decided, see MANUAL_NOTES).
 MERGED_ROWS: dict[str, dict[str, list[str]]] = {

@@ -216,9 +216,6 @@ class SectorCatalog(Frozen):
     def requirement_map(self) -> dict[str, Requirement]:
         return {r.id: r for r in self.requirements()}
 
-    def row_map(self) -> dict[str, Row]:
-        return {row.id: row for row in self.rows}
-
 
 class Catalog(Frozen):
     """One version of the standard, as data."""
