@@ -13,6 +13,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nfmaturity.cli.catalog_cmd",
     "nfmaturity.cli.score_cmd",
     "nfmaturity.cli.web_cmd",
+    "nfmaturity.cli.backup_cmd",
 )
 
 # argparse's own words are English; these are the ones a user meets.
