@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,9 +32,11 @@ from nfmaturity.scoring.grading import THRESHOLD_READING
 from nfmaturity.scoring.model import ScoreResult
 from nfmaturity.scoring.planner import Plan, plan
 from nfmaturity.scoring.ratings import Rating, UnknownRatingError, parse_rating
+from nfmaturity.workbook.limits import WORKBOOK_MAX_BYTES
 from nfmaturity.workbook.xlsx import WorkbookError, read_workbook
 
 JSON_KEYS = ("sector", "ratings", "na_reasons", "version")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
 RANKING_SHOWN = 10
 SECTOR_VALUES = frozenset(s.value for s in Sector)
 
@@ -137,7 +140,9 @@ def _catalog(cache: dict[tuple[str, Sector], SectorCatalog], version: str, secto
 def read_submission(path: Path, catalog_for: Callable[[str, Sector], SectorCatalog]) -> Submission:
     """Read one file. Raises ``InputError`` listing every problem found in it."""
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
+    if (
+        suffix in SPREADSHEET_SUFFIXES
+    ):  # the reader tells .xls / .et / .ods apart and says how to save as .xlsx
         return _read_workbook(path, catalog_for)
     if suffix == ".json":
         return _read_json(path, catalog_for)
@@ -145,8 +150,6 @@ def read_submission(path: Path, catalog_for: Callable[[str, Sector], SectorCatal
 
 
 def _read_workbook(path: Path, catalog_for: Callable[[str, Sector], SectorCatalog]) -> Submission:
-    if not path.is_file():
-        raise InputError(["无法读取文件：文件不存在"])
     try:
         filled = read_workbook(path)
     except WorkbookError as exc:
@@ -154,7 +157,7 @@ def _read_workbook(path: Path, catalog_for: Callable[[str, Sector], SectorCatalo
     catalog = catalog_for(filled.version, filled.sector)
     if filled.code != catalog.code:
         raise InputError([f"工作簿属于评估标准“{filled.code}”，不是本平台的“{catalog.code}”"])
-    where = {row.requirement_id: f"第{row.row_number}行（{row.requirement_id}）" for row in filled.rows}
+    where = {row.requirement_id: row.place for row in filled.rows}
     return Submission(
         file=str(path),
         catalog=catalog,
@@ -166,17 +169,25 @@ def _read_workbook(path: Path, catalog_for: Callable[[str, Sector], SectorCatalo
 
 def _read_json(path: Path, catalog_for: Callable[[str, Sector], SectorCatalog]) -> Submission:
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(WORKBOOK_MAX_BYTES + 1)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise InputError(["无法读取文件：文件不存在"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
             [f"无法读取文件：{getattr(exc, 'strerror', None) or '不是 UTF-8 编码的文本'}"]
         ) from None
+    if len(raw) > WORKBOOK_MAX_BYTES:
+        raise InputError([f"文件超过 {WORKBOOK_MAX_BYTES // (1024 * 1024)} MB 的上限，不是自评估文件"])
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InputError([f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）"]) from None
+    except RecursionError:
+        raise InputError(["不是有效的自评估 JSON：嵌套层数过多"]) from None
+    except ValueError as exc:  # NaN / Infinity, which JSON itself does not allow
+        raise InputError([str(exc)]) from None
     if not isinstance(document, dict):
         raise InputError(['JSON 顶层应为对象：{"sector": …, "ratings": {…}}'])
     problems = [
@@ -200,6 +211,9 @@ def _read_json(path: Path, catalog_for: Callable[[str, Sector], SectorCatalog]) 
         problems.append("缺少字段“ratings”，或它不是对象（要求编号 → 评分）")
     else:
         for requirement_id, raw in raw_ratings.items():
+            if isinstance(raw, float) and not math.isfinite(raw):  # 1e999 reads as infinity
+                invalid[requirement_id] = f"要求 {requirement_id}：评分不是有效的数值"
+                continue
             try:
                 ratings[requirement_id] = parse_rating(raw)
             except UnknownRatingError as exc:
@@ -213,6 +227,10 @@ def _read_json(path: Path, catalog_for: Callable[[str, Sector], SectorCatalog]) 
     if problems or sector is None or not isinstance(version, str):
         raise InputError(problems)
     return Submission(str(path), catalog_for(version, sector), ratings, reasons, invalid=invalid)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"不是有效的 JSON：不允许 {name}（评分应为 1 / 0.8 / 0.5 / 0 / na）")
 
 
 def _score(submission: Submission) -> ScoreResult:

@@ -34,9 +34,9 @@ from nfmaturity.workbook.limits import (
 )
 
 CHUNK = 64 * 1024
-# Elements in one XML member: a 722-row sheet has ~25 000; this bounds the parse time (~1 s per million)
-# of a member stuffed with tiny empty elements, which no byte cap catches.
-MAX_ELEMENTS = 1_000_000
+# Elements in one XML member: a 722-row sheet has ~25 000, a full 5 000-row one ~150 000; this bounds the
+# parse time (~0.5 s) of a member stuffed with tiny empty elements, which no byte cap catches.
+MAX_ELEMENTS = 200_000
 EXCEL_MAX_ROWS = 1_048_576
 
 SAVE_AS_XLSX = (
@@ -208,8 +208,14 @@ def _refuse_external(*_: object) -> int:
     return 0
 
 
+_LOCAL: dict[str, str] = {}  # "<namespace uri> c" → "c", filled as names are met (a few dozen)
+
+
 def _local(name: str) -> str:
-    return name.rpartition(" ")[2]
+    local = name.rpartition(" ")[2]
+    if len(_LOCAL) < 1000:
+        _LOCAL[name] = local
+    return local
 
 
 class _Reader:
@@ -222,10 +228,11 @@ class _Reader:
         self.elements += 1
         if self.elements > MAX_ELEMENTS:
             raise PackageError(f"文件内容过多（一个部件超过 {MAX_ELEMENTS} 个 XML 元素），已停止读取")
-        self.open(_local(name), {_local(k): v for k, v in attrs.items()})
+        # Attributes keep their namespace ("<uri> id"); the few readers that need one look it up by suffix.
+        self.open(_LOCAL.get(name) or _local(name), attrs)
 
     def end(self, name: str) -> None:
-        self.close(_local(name))
+        self.close(_LOCAL.get(name) or _local(name))
 
     def open(self, name: str, attrs: dict[str, str]) -> None:
         pass
@@ -255,7 +262,8 @@ class _WorkbookSheets(_Reader):
 
     def open(self, name: str, attrs: dict[str, str]) -> None:
         if name == "sheet" and "name" in attrs:
-            self.sheets[attrs["name"]] = attrs.get("id", "")
+            rel = next((v for k, v in attrs.items() if k.rpartition(" ")[2] == "id"), "")
+            self.sheets[attrs["name"]] = rel
 
 
 class _Text:
@@ -413,8 +421,15 @@ def _number(text: str | None, default: int, limit: int) -> int:
     return int(text)
 
 
+_COLUMNS: dict[str, int] = {}  # "AB" → 28, for the columns met (a sheet uses a few dozen)
+
+
 def _column(ref: str) -> int:
     """The column number of a cell reference such as ``AB12`` (A = 1)."""
+    letters = ref.rstrip("0123456789")
+    known = _COLUMNS.get(letters)
+    if known is not None:
+        return known
     col = 0
     for ch in ref:
         if "A" <= ch <= "Z":
@@ -427,6 +442,8 @@ def _column(ref: str) -> int:
             break
     if col == 0 or col > 16384:
         raise PackageError(f"文件已损坏：无效的单元格位置“{ref[:20]}”，请用 Excel 或 WPS 重新保存后上传")
+    if len(_COLUMNS) < 20000:
+        _COLUMNS[letters] = col
     return col
 
 
