@@ -6,6 +6,7 @@ package is placed in a layer, the core really loads without Django, and the mypy
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -75,6 +76,20 @@ def test_cli_commands_are_loaded_from_the_cli_package() -> None:
     for name in COMMAND_MODULES:
         assert name.startswith("nfmaturity.cli."), name
         assert (PACKAGE / "cli" / f"{name.rsplit('.', 1)[1]}.py").is_file(), name
+
+
+def test_registry_templates_do_not_reach_into_assessments() -> None:
+    """Templates are imports lint-imports cannot see: a page of a lower app that needs assessment data
+    belongs to the web layer (as the registry list and profile do), not to the lower app."""
+    libraries = [
+        p.stem for p in (PACKAGE / "assessments" / "templatetags").glob("*.py") if p.stem != "__init__"
+    ]
+    assert libraries
+    upward = re.compile(r"""['"]assessments[:/]|\{%\s*load\s[^%]*\b(""" + "|".join(libraries) + r""")\b""")
+    for app in ("audit", "accounts", "enterprises"):
+        for template in (PACKAGE / app).glob("templates/**/*.html"):
+            found = upward.search(template.read_text(encoding="utf-8"))
+            assert found is None, (str(template.relative_to(ROOT)), found.group(0))
 
 
 def _mypy_allowlist() -> list[str]:
