@@ -26,6 +26,7 @@ import http.client
 import os
 import random
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -349,7 +350,7 @@ def start_server(
             pass
         time.sleep(0.3)
     server.kill()
-    raise RuntimeError("服务器 90 秒内没有就绪")
+    raise RuntimeError(f"服务器 90 秒内没有就绪：{log.read_text(errors='replace')[-2000:]}")
 
 
 def main() -> int:
@@ -377,7 +378,12 @@ def main() -> int:
             env["DATABASE_URL"] = url
         os.environ.clear()
         os.environ.update(env, DJANGO_SETTINGS_MODULE="nfmaturity.web.settings")
-        return run(url, env, data_dir, enterprises, raters, seconds, args.workers, args.threads, args.strict)
+        try:
+            return run(
+                url, env, data_dir, enterprises, raters, seconds, args.workers, args.threads, args.strict
+            )
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def run(
