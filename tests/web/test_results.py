@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 
 import pytest
@@ -12,7 +13,7 @@ from nfmaturity.assessments.services import start_self_assessment, submit_assess
 from nfmaturity.audit.models import AuditAction, AuditEvent
 from nfmaturity.enterprises.models import SectorChoice
 
-from .conftest import World, fill
+from .conftest import PASSWORD, World, fill
 
 
 def test_it_stores_the_worked_check_of_the_standard_notes(submitted: Assessment) -> None:
@@ -110,3 +111,68 @@ def test_the_registry_shows_the_stored_total_with_two_decimals(world: World, sub
     page = world.client("regulator").get("/enterprises/").content.decode()
     assert ">2.50<" in page
     assert "2.5000" not in page
+
+
+# ---- in a real browser: the side panel and the plan, on a desktop and on a phone ----------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
+    from .test_browser import CHROMIUM_ARGS
+
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+def _inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
+    return (
+        inner["x"] >= outer["x"] - 0.5
+        and inner["y"] >= outer["y"] - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_a_clicked_figure_explains_itself_in_a_side_panel_and_the_plan_pages(  # type: ignore[no-untyped-def]
+    world: World, submitted: Assessment, live_server, page, width: int, height: int
+) -> None:
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "ent_admin")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/assessments/{submitted.pk}/results/")
+    page.wait_for_selector("#plan .plan-actions")
+    page.wait_for_selector("#radar svg text")
+    # Every radar label lies inside the chart: nothing clipped at this width.
+    chart = page.locator("#radar").bounding_box()
+    labels = page.locator("#radar svg text")
+    assert labels.count() >= 8
+    for i in range(labels.count()):
+        box = labels.nth(i).bounding_box()
+        assert box is not None and chart is not None and _inside(box, chart), labels.nth(i).inner_text()
+    target = os.environ.get("NFM_SCREENSHOT_DIR")
+    if target:
+        page.screenshot(path=f"{target}/results-{width}.png", full_page=True)
+        page.screenshot(path=f"{target}/results-{width}-top.png")
+        page.locator("#radar").screenshot(path=f"{target}/results-{width}-radar.png")
+        page.locator("#plan").screenshot(path=f"{target}/results-{width}-plan.png")
+
+    page.locator("a.explain-link").first.click()
+    panel = page.locator("#explain")
+    page.wait_for_selector("#explain.show #explain-total")
+    box = panel.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5
+    assert "合计 S" in panel.inner_text() and page.locator("#explain-total").inner_text() == "2.50"
+    if target:
+        page.screenshot(path=f"{target}/results-{width}-explain.png")
+    page.locator("#explain .btn-close").click()
+    page.wait_for_selector("#explain.show", state="detached")
+
+    page.select_option("#plan-target", "4")
+    page.wait_for_selector("#plan :text('到四级 平台级')")
+    page.locator("#plan").get_by_role("link", name="下一页").click()
+    page.wait_for_selector("#plan :text('第 21–40 项')")

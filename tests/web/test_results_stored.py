@@ -130,7 +130,7 @@ def test_the_plan_and_explanation_of_a_submitted_result_are_computed_once(
 
 
 def _actions(html: str) -> list[str]:
-    return re.findall(r'<div class="fw-bold">([^<]+第\d+条)</div>', html)
+    return re.findall(r'<span class="fw-bold plan-action-ref">([^<]+第\d+条)</span>', html)
 
 
 def test_the_plan_shows_every_action_paged_and_reaches_the_target_without_a_grade_jump(
