@@ -25,7 +25,7 @@ from django.db import connection, connections
 from nfmaturity.assessments import services
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.errors import AssessmentLockedError
-from nfmaturity.assessments.models import Assessment, AssessmentState, RatingRecord, RatingValue
+from nfmaturity.assessments.models import AssessmentState, RatingRecord, RatingValue
 from nfmaturity.assessments.results import compute, stored_fields
 from nfmaturity.enterprises.models import SectorChoice
 
