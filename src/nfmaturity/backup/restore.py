@@ -138,6 +138,10 @@ def _shown(names: list[str]) -> str:
 
 def _check_empty(database: Database, media_root: Path) -> None:
     if isinstance(database, SqliteDatabase):
+        wal = database.path.with_name(database.path.name + "-wal")
+        if not database.path.exists() and wal.exists():
+            # SQLite would replay this leftover log into the restored file once WAL mode is switched on.
+            raise BackupError(f"目标目录中有残留的 {wal.name}（没有对应的数据库文件），请换一个空的数据目录")
         if database.path.exists():
             try:
                 conn = database.connect_read_only()
@@ -208,8 +212,8 @@ def _stage(
             raise BackupError(f"备份文件中的 {name} 不是普通文件：{CORRUPT}")
         if member.size != entry.size:
             raise BackupError(f"{what} 的大小与清单不符（{member.size} ≠ {entry.size} 字节）：{CORRUPT}")
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             source = tar.extractfile(member)
             assert source is not None
             reader = HashingReader(source, member.size)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -37,6 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _configure() -> None:
     """Django's settings say where the database and the evidence files are; set them up once."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nfmaturity.web.settings")
+    if not (os.environ.get("NFM_SECRET_KEY") or os.environ.get("NFM_SECRET_KEY_FILE")):
+        # Backup and restore sign nothing; the settings insist on a key only to protect a serving
+        # platform. A key that lives and dies with this process lets a restore run on a new machine
+        # (or a backup from cron) before the server's secret is in place.
+        os.environ["NFM_SECRET_KEY"] = secrets.token_urlsafe(48)
     import django
     from django.apps import apps
     from django.core.exceptions import ImproperlyConfigured
