@@ -96,6 +96,8 @@ def _build() -> tuple[tuple[str, tuple[str, bytes]], ...]:
     add("zip_many_members", _many_members())
     add("too_many_rows", _edit(base, {SHEET_XML: _extra_rows}))
     add("slow_to_parse", _edit(base, {SHEET_XML: _many_cells}))
+    far = '<row r="1048576"><c r="H1048576"><v>1</v></c><c r="XFD1048576"><v>1</v></c></row>'
+    add("far_away_cell", _edit(base, {SHEET_XML: lambda x: x.replace("</sheetData>", far + "</sheetData>", 1)}))
     add(
         "element_flood",
         _edit(base, {SHEET_XML: lambda x: x.replace("</sheetData>", _empty_rows() + "</sheetData>", 1)}),

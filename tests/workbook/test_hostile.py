@@ -40,6 +40,8 @@ ROW_KINDS = {
         "第3行（组织建设 S1 第2条）：不适用理由有 2001 个字，超过 2000 字的上限",
     ],
     "not_applicable_without_reason": ["第2行（组织建设 S1 第1条）：选择“不适用”必须填写不适用理由"],
+    # A reader that builds the sheet's full rectangle allocates 17 billion cells for this one (calamine aborts).
+    "far_away_cell": ["第1048576行：缺少要求编号"],
 }
 
 # What a file-level refusal must say, in a word or two.
