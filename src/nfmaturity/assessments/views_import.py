@@ -60,7 +60,11 @@ def _receive(request: AuthenticatedRequest, assessment: Assessment) -> HttpRespo
     if request.method != "POST":
         return _upload_page(request, assessment, form)
     if not form.is_valid():
-        return _upload_page(request, assessment, form, status=422)
+        # No file, or an empty one: said once, in the same place as every other refusal.
+        reason = next(iter(form.errors.get("file") or ["请选择已填写的离线评估表文件"]))
+        return _upload_page(
+            request, assessment, WorkbookForm(), error=f"未导入任何评分：{reason}", status=422
+        )
     try:
         # Parsed here, outside any transaction (ATOMIC_REQUESTS is off); only the comparison with the
         # platform's ratings runs in one, and it is short.
