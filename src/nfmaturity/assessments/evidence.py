@@ -47,7 +47,7 @@ class CheckedFile:
     sha256: str
 
 
-def check_upload(upload: UploadedFile) -> CheckedFile:
+def check_upload(upload: UploadedFile[bytes]) -> CheckedFile:
     name = PurePath((upload.name or "file").replace("\\", "/")).name
     extension = PurePath(name).suffix.lower()
     if len(name) > 120:  # keep the extension when shortening a very long name

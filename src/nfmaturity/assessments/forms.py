@@ -17,7 +17,9 @@ class StartForm(forms.Form):
 
     def __init__(self, *args: Any, enterprise: Enterprise, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = enterprise.units.all()
+        unit = self.fields["unit"]
+        assert isinstance(unit, forms.ModelChoiceField)
+        unit.queryset = enterprise.units.all()
         if enterprise.sectors:
             self.fields["sector"].initial = enterprise.sectors[0]
 

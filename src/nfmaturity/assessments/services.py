@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
@@ -49,7 +49,7 @@ NA_REASON_REQUIRED = "选择“不适用”时必须填写理由"
 
 @transaction.atomic
 def start_self_assessment(
-    *, enterprise: Enterprise, actor: AbstractBaseUser, sector: SectorChoice, unit: Unit | None = None
+    *, enterprise: Enterprise, actor: User, sector: SectorChoice, unit: Unit | None = None
 ) -> Assessment:
     if unit is not None and unit.enterprise_id != enterprise.pk:
         raise AssessmentError("所选评估单元不属于本企业")
@@ -86,12 +86,12 @@ def _require_draft(assessment: Assessment) -> None:
         raise AssessmentLockedError
 
 
-def _lockable(actor: AbstractBaseUser) -> QuerySet[Assessment]:
+def _lockable(actor: User) -> QuerySet[Assessment]:
     # ``of=("self",)``: lock the assessment row only, not the enterprise row joined for the audit event.
     return fillable_assessments(actor).select_for_update(of=("self",)).select_related("enterprise")
 
 
-def _take(actor: AbstractBaseUser, pk: int, queryset: QuerySet[Assessment]) -> Assessment:
+def _take(actor: User, pk: int, queryset: QuerySet[Assessment]) -> Assessment:
     locked = queryset.filter(pk=pk).first()
     if locked is None:
         # Not the actor's to fill: answer exactly as every page does (404 unseen, 403 seen but read-only).
@@ -105,7 +105,7 @@ def _pk(assessment: Assessment | int) -> int:
     return assessment if isinstance(assessment, int) else assessment.pk
 
 
-def lock_for_writing(actor: AbstractBaseUser, assessment: Assessment | int) -> Assessment:
+def lock_for_writing(actor: User, assessment: Assessment | int) -> Assessment:
     """Inside a transaction: the assessment, locked until commit, if ``actor`` may fill it and it is a draft.
 
     Every write starts here (see the module docstring). Raises Http404 / PermissionDenied as the access
@@ -144,7 +144,7 @@ class SavedRating:
 def set_rating(
     *,
     assessment: Assessment | int,
-    actor: AbstractBaseUser,
+    actor: User,
     requirement_id: str,
     value: RatingValue,
     expected_version: int,
@@ -272,8 +272,8 @@ def _when(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _who(user: AbstractBaseUser) -> str:
-    return user.get_full_name() or user.get_username()  # type: ignore[attr-defined,no-any-return]
+def _who(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ class AddedAttachment:
 
 
 def add_attachment(
-    *, assessment: Assessment, actor: AbstractBaseUser, requirement_id: str, upload: UploadedFile
+    *, assessment: Assessment, actor: User, requirement_id: str, upload: UploadedFile[bytes]
 ) -> AddedAttachment:
     """Store an evidence file for one requirement.
 
@@ -342,7 +342,8 @@ def add_attachment(
                 },
             )
     except BaseException:
-        attachment.file.storage.delete(attachment.file.name)
+        if attachment.file.name:
+            attachment.file.storage.delete(attachment.file.name)
         raise
     also_at = [
         f"{requirement_label(view, a.requirement_id)}（{_when(a.uploaded_at)}）"
@@ -352,7 +353,7 @@ def add_attachment(
     return AddedAttachment(attachment, also_at)
 
 
-def remove_attachment(*, attachment: Attachment, actor: AbstractBaseUser) -> None:
+def remove_attachment(*, attachment: Attachment, actor: User) -> None:
     """Remove an evidence file from a draft; the audit event keeps who uploaded what (name, size, SHA-256)."""
     with transaction.atomic():
         locked = lock_for_writing(actor, attachment.assessment_id)
@@ -383,13 +384,12 @@ def remove_attachment(*, attachment: Attachment, actor: AbstractBaseUser) -> Non
         )
         name, storage = current.file.name, current.file.storage
         current.delete()
-        # The bytes go only once the removal is committed (and never inside the transaction).
-        transaction.on_commit(lambda: storage.delete(name))
+        if name:
+            # The bytes go only once the removal is committed (and never inside the transaction).
+            transaction.on_commit(lambda: storage.delete(name))
 
 
-def withdraw_assessment(
-    *, assessment: Assessment | int, actor: AbstractBaseUser, reason: str = ""
-) -> Assessment:
+def withdraw_assessment(*, assessment: Assessment | int, actor: User, reason: str = "") -> Assessment:
     """Withdraw a draft self-assessment: it leaves the lists of work in progress but is kept, read-only."""
     with transaction.atomic():
         locked = lock_for_writing(actor, assessment)
@@ -407,7 +407,7 @@ def withdraw_assessment(
     return locked
 
 
-def submit_assessment(*, assessment: Assessment | int, actor: AbstractBaseUser) -> Result:
+def submit_assessment(*, assessment: Assessment | int, actor: User) -> Result:
     """Score the complete questionnaire with the engine, store the result and lock the assessment."""
     with transaction.atomic():
         # The lock makes the ratings read below final: every rating write waits for it, then finds the

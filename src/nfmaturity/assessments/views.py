@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.assessments import selectors, services
 from nfmaturity.assessments.access import can_fill, get_assessment_for_user, get_attachment_for_user
 from nfmaturity.assessments.errors import AssessmentError, StaleRatingError
@@ -22,7 +23,7 @@ from nfmaturity.workbook.limits import NOTE_MAX_CHARS, REASON_MAX_CHARS
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthenticatedRequest) -> HttpResponse:
     enterprise = own_enterprise(request.user)
     if enterprise is None:
         raise PermissionDenied
@@ -134,7 +135,7 @@ def _refused(
 
 @login_required
 @require_POST
-def rate(request: HttpRequest, pk: int) -> HttpResponse:
+def rate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = RatingForm(request.POST)
     if not form.is_valid():
         if any(name in form.errors for name in RatingForm.TAMPER_FIELDS):
@@ -185,7 +186,7 @@ def _evidence_response(
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
+def upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk, write=True)
     form = AttachmentForm(request.POST, request.FILES)
     requirement_id = request.POST.get("requirement_id", "")
@@ -218,7 +219,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove_attachment(request: HttpRequest, pk: int) -> HttpResponse:
+def remove_attachment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     attachment = get_attachment_for_user(request.user, pk)
     assessment = get_assessment_for_user(request.user, attachment.assessment_id, write=True)
     try:
@@ -234,7 +235,7 @@ def remove_attachment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk, write=True)
     if not assessment.is_draft:
         return redirect("assessments:overview", pk=assessment.pk)
@@ -275,7 +276,7 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
+def submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk, write=True)
     if not assessment.is_draft:
         submitted = assessment.state == AssessmentState.SUBMITTED
