@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 
 from nfmaturity.catalog.loader import load_catalog
 from nfmaturity.catalog.model import Sector
 from nfmaturity.cli.main import main
-from nfmaturity.workbook.xlsx import COL, SHEET, write_workbook
+from nfmaturity.scoring.ratings import parse_rating
+from nfmaturity.workbook.limits import WORKBOOK_MAX_BYTES
+from nfmaturity.workbook.xlsx import Prefill, write_workbook
+from tests.hostile import META_XML, _edit, hostile_workbooks
 
 Capture = pytest.CaptureFixture[str]
 SMELTING = load_catalog().for_sector(Sector.SMELTING)
@@ -250,14 +253,9 @@ def test_target_must_be_a_grade(good: Path, capsys: Capture) -> None:
 
 
 def filled_workbook(path: Path, levels: dict[int, str] = WORKED, skip: int = 0) -> Path:
-    write_workbook(load_catalog(), Sector.SMELTING, path)
-    wb = load_workbook(path)
-    ws = wb[SHEET]
-    requirements = SMELTING.requirement_map()
-    for row in range(2 + skip, ws.max_row + 1):
-        requirement_id = ws.cell(row=row, column=COL["要求编号"]).value
-        ws.cell(row=row, column=COL["评分"], value=levels[requirements[requirement_id].level])
-    wb.save(path)
+    """A workbook filled as a user would: every row rated by its level, the first ``skip`` rows left blank."""
+    ratings = {r.id: Prefill(parse_rating(levels[r.level])) for r in list(SMELTING.requirements())[skip:]}
+    write_workbook(load_catalog(), Sector.SMELTING, path, ratings)
     return path
 
 
@@ -282,13 +280,13 @@ def test_workbook_errors(tmp_path: Path, capsys: Capture) -> None:
     garbage = tmp_path / "garbage.xlsx"
     garbage.write_bytes(b"not a zip")
     missing = tmp_path / "missing.xlsx"
-    foreign = filled_workbook(tmp_path / "foreign.xlsx")
-    wb = load_workbook(foreign)
-    meta = wb["_meta"]
-    for row in meta.iter_rows(max_col=2):
-        if row[0].value == "code":
-            row[1].value = "other"
-    wb.save(foreign)
+    foreign = tmp_path / "foreign.xlsx"
+    foreign.write_bytes(
+        _edit(
+            filled_workbook(tmp_path / "x.xlsx").read_bytes(),
+            {META_XML: lambda x: x.replace("<t>nfdt</t>", "<t>other</t>")},
+        )
+    )
     assert main(["score", str(garbage), str(missing), str(foreign)]) == 2
     assert_refused(
         capsys,
@@ -304,3 +302,53 @@ def test_unknown_ids_without_a_sector_or_version_hint(tmp_path: Path, capsys: Ca
     assert main(["score", str(path)]) == 2
     err = assert_refused(capsys, "目录中没有这些要求编号（共 2 项）：bogus、nfdt:2024:smelting:不存在:S1:1\n")
     assert "部分编号属于" not in err
+
+
+# ── hostile files ────────────────────────────────────────────────────────────
+
+HOSTILE = hostile_workbooks()
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_every_hostile_workbook_is_refused_with_exit_code_2(
+    kind: str, tmp_path: Path, capsys: Capture
+) -> None:
+    name, data = HOSTILE[kind]
+    path = tmp_path / name
+    path.write_bytes(data)
+    code = main(["score", str(path)])
+    out, err = capsys.readouterr()
+    if kind == "other_sector":  # a fully rated 采选 workbook is simply scored as one
+        assert code == 0 and "行业：采选" in out
+        return
+    assert code == 2 and out == ""
+    assert err.startswith(f"{path}：") and "共 1 个文件有误" in err
+    assert "Traceback" not in err and "Error" not in err
+    # Every message is Chinese: each line has CJK text beyond the file's own name.
+    assert all(re.search(r"[\u4e00-\u9fff]", line.replace(str(path), "")) for line in err.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"sector": "smelting", "ratings": {"a": Infinity}}', "不允许 Infinity"),
+        ('{"sector": "smelting", "ratings": {"a": NaN}}', "不允许 NaN"),
+        ('{"sector": "smelting", "ratings": {"a": 1e999}}', "要求 a：评分不是有效的数值"),
+        ("[" * 100_000 + "]" * 100_000, "嵌套层数过多"),
+    ],
+)
+def test_json_values_that_are_no_numbers(
+    tmp_path: Path, capsys: Capture, content: str, expected: str
+) -> None:
+    path = tmp_path / "x.json"
+    path.write_text(content, encoding="utf-8")
+    assert main(["score", str(path)]) == 2
+    assert_refused(capsys, f"{path}：", expected)
+
+
+def test_an_oversized_json_file_is_refused_unread(tmp_path: Path, capsys: Capture) -> None:
+    path = tmp_path / "big.json"
+    with path.open("wb") as out:
+        out.truncate(WORKBOOK_MAX_BYTES + 10)
+    assert main(["score", str(path)]) == 2
+    assert_refused(capsys, "文件超过 10 MB 的上限")
