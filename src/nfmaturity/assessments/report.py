@@ -73,7 +73,7 @@ class LevelFigure:
 class RowFigure:
     index: int  # position in the questionnaire (used in URLs)
     row: Row
-    cells: tuple[tuple[int, Fraction | None, str], ...]  # (level 1..5, C, heat class)
+    cells: tuple[tuple[Fraction | None, str, str], ...]  # (C, heat class, explanation target) for S1..S5
     maturity: Fraction | None
     complete: bool  # every requirement of the row is rated (always true once submitted)
 
@@ -103,7 +103,8 @@ def _rows(
         RowFigure(
             index=index,
             row=row,
-            cells=tuple((i + 1, s, heat_class(s)) for i, s in enumerate(levels_of[row.id])),
+            # The explanation target is built here, once: rendering 190 cells' numbers in the template costs more.
+            cells=tuple((s, heat_class(s), f"cell:{index}:{i + 1}") for i, s in enumerate(levels_of[row.id])),
             maturity=maturity_of[row.id],
             complete=row.id not in incomplete,
         )
