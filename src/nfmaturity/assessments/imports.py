@@ -35,7 +35,8 @@ from nfmaturity.assessments.models import (
     RatingValue,
     WorkbookImport,
 )
-from nfmaturity.assessments.services import _require_draft
+from nfmaturity.assessments.selectors import requirement_label
+from nfmaturity.assessments.services import lock_for_writing
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import EventSpec, record_events
 from nfmaturity.workbook.limits import WORKBOOK_MAX_BYTES
@@ -73,13 +74,6 @@ def read_upload(upload: UploadedFile[bytes]) -> ParsedUpload:
     except WorkbookError as exc:
         raise WorkbookRejectedError(list(exc.problems)) from None
     return ParsedUpload(filename=name, sha256=hashlib.sha256(data).hexdigest(), workbook=filled)
-
-
-def requirement_label(view: SectorView, requirement_id: str) -> str:
-    """A requirement as people read it in the standard: 组织建设 S1 第1条."""
-    requirement = view.requirements[requirement_id]
-    row = view.rows[view.row_index[requirement.row]]
-    return f"{row.name} {requirement.level.label} 第{requirement.number}条"
 
 
 def _check_belongs(assessment: Assessment, view: SectorView, filled: FilledWorkbook) -> None:
@@ -181,8 +175,7 @@ def preview_workbook(*, assessment: Assessment, actor: User, parsed: ParsedUploa
     _check_belongs(assessment, view, parsed.workbook)
     with transaction.atomic():
         # The lock makes the versions read below one consistent snapshot of a draft assessment.
-        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
-        _require_draft(locked)
+        locked = lock_for_writing(actor, assessment)
         current = {
             r.requirement_id: r
             for r in RatingRecord.objects.filter(assessment=locked).select_related("updated_by")
@@ -232,16 +225,11 @@ def apply_workbook_import(
     """
     _lift_sqlite_parameter_cap()
     with transaction.atomic():
-        # Lock order as every rating write: the assessment first, then what hangs off it.
-        assessment = (
-            Assessment.objects.select_for_update(of=("self",))
-            .select_related("enterprise")
-            .get(pk=workbook_import.assessment_id)
-        )
+        # Lock order as every write (see services): the assessment first, then what hangs off it.
+        assessment = lock_for_writing(actor, workbook_import.assessment_id)
         locked = WorkbookImport.objects.select_for_update().get(pk=workbook_import.pk)
         if locked.state != ImportState.PENDING:
             raise AssessmentError("该工作簿已导入过，请勿重复导入")
-        _require_draft(assessment)
         view = sector_view(assessment.catalog_version, assessment.sector)
         taken = [c for c in locked.conflicts if c["requirement_id"] in take_workbook]
         writes = sorted([*locked.changes, *taken], key=lambda c: int(c["row_number"]))
@@ -319,7 +307,7 @@ def _update_ratings(records: list[RatingRecord], actor: User, now: datetime) -> 
         return
     table = connection.ops.quote_name(RatingRecord._meta.db_table)
     values = ", ".join(["(CAST(%s AS BIGINT), %s, %s, %s)"] * len(records))
-    params: list[object] = [actor.pk, connection.ops.adapt_datetimefield_value(now)]
+    params: list[Any] = [actor.pk, connection.ops.adapt_datetimefield_value(now)]
     for r in records:
         params += [r.pk, r.value, r.reason, r.note]
     with connection.cursor() as cursor:
