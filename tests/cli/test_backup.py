@@ -301,7 +301,7 @@ def _wait_for(lines: queue.Queue[str], seen: list[str], predicate: Any, timeout:
         line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
         seen.append(line)
         if line == "<eof>":
-            raise AssertionError("the platform process ended early")
+            raise AssertionError(f"the platform process ended early: {seen[-5:]}")
 
 
 @pytest.fixture(scope="module")
@@ -309,13 +309,15 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     base = tmp_path_factory.mktemp("backup")
     created: list[str] = []
     live = new_target(base, "live", created)
-    platform = subprocess.Popen(
-        [sys.executable, __file__, str(live.data_dir)],
-        env=live.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = base / "platform.log"  # a file, not a pipe nobody drains: the platform must never block on it
+    with log.open("w") as errors:
+        platform = subprocess.Popen(
+            [sys.executable, __file__, str(live.data_dir)],
+            env=live.env(),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_reader, args=(platform.stdout, lines), daemon=True).start()
     seen: list[str] = []
@@ -346,7 +348,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
         _wait_for(lines, seen, lambda: sum(t > finished for t in writes()) >= 2)
         (live.data_dir / "stop").touch()
         _wait_for(lines, seen, lambda: seen[-1] == "done")
-        assert platform.wait(timeout=60) == 0, platform.stderr.read() if platform.stderr else ""
+        assert platform.wait(timeout=60) == 0, log.read_text(encoding="utf-8")
         restored = new_target(base, "restored", created)
         restore = nfm(restored, "restore", str(archive))
         yield Scenario(base, live, restored, archive, progress, restore, started, finished, writes(), created)
