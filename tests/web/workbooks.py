@@ -5,32 +5,36 @@ from __future__ import annotations
 from collections.abc import Callable
 from io import BytesIO
 
-from openpyxl import load_workbook
-
 from nfmaturity.assessments.catalogs import catalog
 from nfmaturity.catalog.model import Sector
-from nfmaturity.workbook.xlsx import SHEET, workbook_bytes
+from nfmaturity.scoring.ratings import Rating, UnknownRatingError, parse_rating
+from nfmaturity.workbook.xlsx import COL, Prefill, write_workbook
+from tests.hostile import SHEET_XML, _cells, _edit, _text_cell
+
+NA_REASON = "无该工序"
 
 
 def filled_workbook(sector: str, rate: Callable[[str, int], str | None], version: str = "2024") -> bytes:
-    """A workbook where each row gets ``rate(requirement_id, row_number)`` in 评分 (None leaves it blank)."""
-    wb = load_workbook(BytesIO(workbook_bytes(catalog(version), Sector(sector))))
-    ws = wb[SHEET]
-    header = [c.value for c in ws[1]]
-    id_col, rating_col, reason_col = (
-        header.index("要求编号") + 1,
-        header.index("评分") + 1,
-        header.index("不适用理由") + 1,
-    )
-    for row in range(2, ws.max_row + 1):
-        rid = ws.cell(row, id_col).value
-        if not rid:
+    """A workbook where each row gets ``rate(requirement_id, row_number)`` in 评分 (None leaves it blank).
+
+    Like a blank export that a user filled in: no assessment id, no rating versions. A value that is no
+    rating (say "很好") is typed into the cell as text, as a user would.
+    """
+    view = catalog(version).for_sector(Sector(sector))
+    prefill: dict[str, Prefill] = {}
+    typed: dict[str, str] = {}
+    rating_column = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[COL["评分"] - 1]
+    for row, requirement in enumerate(view.requirements(), start=2):
+        value = rate(requirement.id, row)
+        if value is None:
             continue
-        value = rate(str(rid), row)
-        if value is not None:
-            ws.cell(row, rating_col).value = value
-            if value == "不适用":
-                ws.cell(row, reason_col).value = "无该工序"
+        try:
+            rating = parse_rating(value)
+        except UnknownRatingError:
+            typed[f"{rating_column}{row}"] = _text_cell(f"{rating_column}{row}", value)
+            continue
+        prefill[requirement.id] = Prefill(rating, NA_REASON if rating == Rating.NOT_APPLICABLE else "")
     out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    write_workbook(catalog(version), Sector(sector), out, prefill)
+    data = out.getvalue()
+    return _edit(data, {SHEET_XML: lambda xml: _cells(xml, typed)}) if typed else data

@@ -145,9 +145,10 @@ def write_workbook(
 ) -> None:
     """Write the self-assessment workbook for ``sector``: blank, or with the ratings of ``prefill``.
 
-    A workbook downloaded for an assessment (``assessment_id`` or ``prefill`` given) records, per
-    requirement, the version of the rating it carried (0: none), so an import can tell which platform
-    ratings changed after the download. The record is keyed by requirement id in the hidden sheet, so
+    A workbook downloaded for an assessment (``assessment_id`` given) records, per requirement, the
+    version of the rating it carried (``Prefill.version``; 0: none), so an import can tell which platform
+    ratings changed after the download. Without an assessment id no version is recorded: versions only
+    mean something against the assessment they were read from. The record is keyed by requirement id in the hidden sheet, so
     sorting or filtering the rows in Excel does not detach a version from its row.
     """
     if exported_at is None:
@@ -155,7 +156,7 @@ def write_workbook(
     elif exported_at.tzinfo is None:
         raise ValueError("exported_at must be timezone-aware")
     view = catalog.for_sector(sector)
-    carries_versions = prefill is not None or assessment_id is not None
+    carries_versions = assessment_id is not None
     notes = {n.id: n for n in view.notes}
     wb = Workbook()
     ws = wb.active
