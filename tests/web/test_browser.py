@@ -86,6 +86,34 @@ def test_it_runs_the_self_assessment_journey(world: World, live_server, page, tm
     page.wait_for_selector(".req .alert-danger")
     assert "保存失败" in page.locator(".req").first.inner_text()
 
+    # The questionnaire explains itself: 不适用 opens its reason field at once (nothing is sent without a
+    # reason), Enter there saves 不适用; the help dialog opens where the user is; on a phone the actions fit.
+    page.get_by_role("link", name="下一个子域 →").click()
+    card = page.locator(".req").first
+    saves = []
+    page.on("request", lambda r: saves.append(r.url) if r.url.endswith("/rate/") else None)
+    card.get_by_role("button", name="不适用", exact=True).click()
+    reason = card.locator("input[name=reason]")
+    assert reason.is_visible() and reason.evaluate("e => e === document.activeElement")
+    assert saves == []
+    reason.fill("本企业无此工序")
+    reason.press("Enter")
+    card.locator(".rating[data-value=na]").wait_for()
+    saved = RatingRecord.objects.get(
+        assessment=assessment, requirement_id=card.get_attribute("data-requirement")
+    )
+    assert (saved.value, saved.reason) == ("na", "本企业无此工序")
+    page.get_by_role("button", name="评分说明").click()
+    assert "等级得分达到 0.8 即算达到" in page.locator("#rating-help").inner_text()
+    page.locator("#rating-help").get_by_role("button", name="关闭").click()
+    page.set_viewport_size({"width": 390, "height": 844})
+    for action in ("提交", "撤回", "导入离线评估表"):
+        box = page.get_by_role("link", name=action, exact=True).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, action
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "03b-subdomain-phone")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
     # Import the rest from an offline workbook: preview, then apply.
     workbook = tmp_path / "离线评估表.xlsx"
     workbook.write_bytes(filled_workbook("smelting", lambda rid, row: "大部分满足"))
