@@ -45,7 +45,6 @@ from _support import CSRF_HEADER, SRC, Form, percentile, post_forms, throwaway_d
 
 sys.path.insert(0, SRC)
 
-SECTOR = "smelting"
 TEAM = 5  # raters per enterprise
 PASSWORD = "Load-test-pass-2024"
 VALUES = ("1", "0.8", "0.5", "0")
@@ -275,6 +274,7 @@ def set_up(enterprises: int) -> list[Rater]:
     from nfmaturity.accounts.services import create_member
     from nfmaturity.assessments.catalogs import sector_view
     from nfmaturity.assessments.services import start_self_assessment
+    from nfmaturity.enterprises.models import SectorChoice
     from nfmaturity.enterprises.services import register_enterprise
     from nfmaturity.enterprises.uscc import check_character
 
@@ -288,7 +288,7 @@ def set_up(enterprises: int) -> list[Rater]:
                     "name": f"负载测试冶炼企业{e + 1:02d}",
                     "uscc": first17 + check_character(first17),
                     "region_code": "451221",
-                    "sectors": [SECTOR],
+                    "sectors": [SectorChoice.SMELTING],
                     "metals": ["sn"],
                     "size": "medium",
                     "above_scale": True,
@@ -296,8 +296,10 @@ def set_up(enterprises: int) -> list[Rater]:
                 admin_username=f"load{e:02d}r0",
                 admin_password=PASSWORD,
             )
-            assessment = start_self_assessment(enterprise=reg.enterprise, actor=reg.admin, sector=SECTOR)
-            rows = len(sector_view(assessment.catalog_version, SECTOR).rows)
+            assessment = start_self_assessment(
+                enterprise=reg.enterprise, actor=reg.admin, sector=SectorChoice.SMELTING
+            )
+            rows = len(sector_view(assessment.catalog_version, SectorChoice.SMELTING).rows)
             names = [f"load{e:02d}r0"]
             for k in range(1, TEAM):
                 names.append(f"load{e:02d}r{k}")
