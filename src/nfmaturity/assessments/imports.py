@@ -235,7 +235,8 @@ def apply_workbook_import(
         writes = sorted([*locked.changes, *taken], key=lambda c: int(c["row_number"]))
         current = {
             r.requirement_id: r
-            for r in RatingRecord.objects.select_for_update()
+            # ``of=("self",)``: lock the ratings, not the users joined to name who changed them.
+            for r in RatingRecord.objects.select_for_update(of=("self",))
             .select_related("updated_by")
             .filter(assessment=assessment)
         }
@@ -329,6 +330,6 @@ def _stale_message(stale: list[dict[str, Any]], current: Mapping[str, RatingReco
     who = f"已被 {_who(record)} " if record is not None else "已被他人"
     more = f"等 {len(stale)} 项要求" if len(stale) > 1 else ""
     return (
-        f"导入未执行：{first['label']}（工作簿第{first['row_number']}行）{more}的评分在预览之后{who}修改，"
+        f"导入未执行：{first.get('label', '')}（工作簿第{first['row_number']}行）{more}的评分在预览之后{who}修改，"
         "未写入任何评分。请重新上传工作簿，核对后再导入。"
     )

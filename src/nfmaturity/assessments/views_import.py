@@ -185,6 +185,13 @@ _LABELS = dict(RatingValue.choices)
 
 def _shown(entry: dict[str, Any]) -> dict[str, Any]:
     updated_at = entry.get("updated_at")
+    # Imports previewed before conflicts existed lack the newer keys: show them as "unchanged text".
+    entry = {
+        "label": f"第{entry['row_number']}行",
+        "old_reason": entry["reason"],
+        "old_note": entry["note"],
+        **entry,
+    }
     return {
         **entry,
         "label_new": _LABELS[entry["value"]],
