@@ -97,7 +97,10 @@ def _build() -> tuple[tuple[str, tuple[str, bytes]], ...]:
     add("too_many_rows", _edit(base, {SHEET_XML: _extra_rows}))
     add("slow_to_parse", _edit(base, {SHEET_XML: _many_cells}))
     far = '<row r="1048576"><c r="H1048576"><v>1</v></c><c r="XFD1048576"><v>1</v></c></row>'
-    add("far_away_cell", _edit(base, {SHEET_XML: lambda x: x.replace("</sheetData>", far + "</sheetData>", 1)}))
+    add(
+        "far_away_cell",
+        _edit(base, {SHEET_XML: lambda x: x.replace("</sheetData>", far + "</sheetData>", 1)}),
+    )
     add(
         "element_flood",
         _edit(base, {SHEET_XML: lambda x: x.replace("</sheetData>", _empty_rows() + "</sheetData>", 1)}),
@@ -386,8 +389,8 @@ def _extra_rows(xml: str) -> str:
 
 
 def _empty_rows() -> str:
-    """250 000 empty rows: no cell, no byte cap reached (~400 KB on disk), only elements to wade through."""
-    return "".join(f'<row r="{n}"/>' for n in range(800, 250_800))
+    """250 000 empty elements: no cell, no byte cap reached (~500 KB on disk), only elements to wade through."""
+    return "".join(f'<x n="{n}"/>' for n in range(250_000))
 
 
 def _many_cells(xml: str) -> str:

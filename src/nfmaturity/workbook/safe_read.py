@@ -161,7 +161,9 @@ class Package:
             raise PackageError(
                 f"文件缺少部件 {name}，不是完整的 Excel 工作簿，请用 Excel 或 WPS 重新保存后上传"
             )
-        parser = expat.ParserCreate(namespace_separator=" ")
+        # No namespace processing: names arrive as written ("c" or "x:c") and the prefix is dropped, which
+        # is cheaper per element than expanding every name to its namespace URI.
+        parser = expat.ParserCreate()
         parser.buffer_text = True
         parser.buffer_size = CHUNK
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -208,14 +210,9 @@ def _refuse_external(*_: object) -> int:
     return 0
 
 
-_LOCAL: dict[str, str] = {}  # "<namespace uri> c" → "c", filled as names are met (a few dozen)
-
-
 def _local(name: str) -> str:
-    local = name.rpartition(" ")[2]
-    if len(_LOCAL) < 1000:
-        _LOCAL[name] = local
-    return local
+    """``x:c`` → ``c``: some writers prefix every SpreadsheetML element."""
+    return name[name.index(":") + 1 :] if ":" in name else name
 
 
 class _Reader:
@@ -228,11 +225,11 @@ class _Reader:
         self.elements += 1
         if self.elements > MAX_ELEMENTS:
             raise PackageError(f"文件内容过多（一个部件超过 {MAX_ELEMENTS} 个 XML 元素），已停止读取")
-        # Attributes keep their namespace ("<uri> id"); the few readers that need one look it up by suffix.
-        self.open(_LOCAL.get(name) or _local(name), attrs)
+        # Attributes keep their prefix ("r:id"); the one reader that needs such an attribute looks it up by suffix.
+        self.open(_local(name), attrs)
 
     def end(self, name: str) -> None:
-        self.close(_LOCAL.get(name) or _local(name))
+        self.close(_local(name))
 
     def open(self, name: str, attrs: dict[str, str]) -> None:
         pass
@@ -262,7 +259,7 @@ class _WorkbookSheets(_Reader):
 
     def open(self, name: str, attrs: dict[str, str]) -> None:
         if name == "sheet" and "name" in attrs:
-            rel = next((v for k, v in attrs.items() if k.rpartition(" ")[2] == "id"), "")
+            rel = next((v for k, v in attrs.items() if _local(k) == "id"), "")
             self.sheets[attrs["name"]] = rel
 
 
