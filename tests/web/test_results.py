@@ -115,6 +115,9 @@ def test_the_registry_shows_the_stored_total_with_two_decimals(world: World, sub
 
 # ---- in a real browser: the side panel and the plan, on a desktop and on a phone ----------------------------
 
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
@@ -138,7 +141,6 @@ def _inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
 def test_a_clicked_figure_explains_itself_in_a_side_panel_and_the_plan_pages(  # type: ignore[no-untyped-def]
     world: World, submitted: Assessment, live_server, page, width: int, height: int
 ) -> None:
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "ent_admin")
