@@ -16,6 +16,7 @@ import pytest
 from nfmaturity.catalog.loader import load_catalog
 from nfmaturity.catalog.model import Sector
 from nfmaturity.scoring.ratings import Rating
+from nfmaturity.workbook.limits import NOTE_MAX_CHARS, REASON_MAX_CHARS
 from nfmaturity.workbook.xlsx import FORMAT_VERSION, Prefill, WorkbookError, read_workbook, workbook_bytes
 from tests.hostile import META_XML, NOTE, RATING, REASON, SHEET_XML, _cells, _edit, _text_cell
 
@@ -286,3 +287,13 @@ def test_libreoffice_keeps_user_text_as_text(tmp_path: Path) -> None:  # pragma:
     )
     text = (tmp_path / "x.csv").read_text(encoding="utf-8", errors="replace")
     assert "@SUM(1)" in text and "-2+3" in text
+
+
+def test_a_workbook_at_every_text_limit_still_reads() -> None:
+    """The caps refuse bombs, not the most a user can type: every row at the note and reason limits, the same
+    text pasted into each row (the most compressible legitimate sheet: 13 MB of XML at 99:1)."""
+    note, reason = "说明" * (NOTE_MAX_CHARS // 2), "理由" * (REASON_MAX_CHARS // 2)
+    prefill = {rid: Prefill(Rating.NOT_APPLICABLE, reason, note, version=1) for rid in IDS}
+    data = workbook_bytes(load_catalog("2024"), Sector.SMELTING, prefill, assessment_id=1)
+    rows = read_workbook(data, name="full.xlsx").rows
+    assert len(rows) == len(IDS) and {(r.note, r.na_reason) for r in rows} == {(note, reason)}

@@ -20,7 +20,7 @@ WORKBOOK_MAX_ROWS = 5000
 # XML (three bytes per CJK character); 50 MB bounds memory and parse time (~1 s) for anything bigger.
 WORKBOOK_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 # Deflate tops out near 1000:1 on repeated bytes; real sheet XML compresses 5–10:1, and the most
-# compressible legitimate sheet measured (the same 4 000-character note pasted into all 722 rows) 63:1.
+# compressible legitimate sheet measured (the same 4 000-character note pasted into all 722 rows) 63–99:1.
 # A big member squeezed harder than this is a decompression bomb.
 WORKBOOK_MAX_RATIO = 200
 # The ratio check applies to members at least this big: tiny members (a 1 KB blank sheet) can be squeezed hard
