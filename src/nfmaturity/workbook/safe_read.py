@@ -114,15 +114,18 @@ class Package:
 
     def __init__(self, data: bytes) -> None:
         sniff(data)
+        # zipfile builds an object per member before anyone can count them: 100 000 tiny members fit in the
+        # upload cap and would cost ~40 MB. The end-of-directory record says how many there are; check it first.
+        declared = _declared_members(data)
+        if declared > WORKBOOK_MAX_MEMBERS:
+            raise PackageError(_too_many_members(declared))
         try:
             self.zip = zipfile.ZipFile(BytesIO(data))
             infos = self.zip.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
             raise PackageError("文件已损坏或不完整（压缩包结构无效），请重新保存或重新下载后再上传") from exc
         if len(infos) > WORKBOOK_MAX_MEMBERS:
-            raise PackageError(
-                f"文件内含 {len(infos)} 个部件，超过 {WORKBOOK_MAX_MEMBERS} 个的上限，不是离线评估表"
-            )
+            raise PackageError(_too_many_members(len(infos)))
         total = 0
         for info in infos:
             total += info.file_size
@@ -185,6 +188,18 @@ class Package:
             ) from None
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
             raise PackageError(_corrupt(name)) from exc
+
+
+def _declared_members(data: bytes) -> int:
+    """The member count in the zip's end-of-central-directory record (0 when there is none to read)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if end < 0 or end + 22 > len(data):
+        return 0
+    return int.from_bytes(data[end + 10 : end + 12], "little")
+
+
+def _too_many_members(count: int) -> str:
+    return f"文件内含 {count} 个部件，超过 {WORKBOOK_MAX_MEMBERS} 个的上限，不是离线评估表"
 
 
 def _bomb() -> str:
