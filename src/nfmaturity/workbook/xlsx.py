@@ -1,8 +1,13 @@
-"""The offline self-assessment workbook (.xlsx): writing a blank one, reading a filled one back.
+"""The offline self-assessment workbook (.xlsx): writing one, reading a filled one back.
 
 The workbook records the catalog code, version and sector in a hidden sheet, so a filled file can be
 read back safely: a workbook for another sector or another version of the standard is refused, not
-silently mis-scored. Text columns are protected; the rating, reason and note columns are open.
+silently mis-scored. One downloaded for an assessment also records the assessment, the export time and,
+per requirement, the version of the platform rating it carried, so an import can find the ratings that
+changed online after the download. Text columns are protected; the rating, reason and note columns are open.
+
+Reading goes through ``safe_read`` (uploads are hostile until proved otherwise); every failure is a
+``WorkbookError``.
 """
 
 from __future__ import annotations
