@@ -14,6 +14,7 @@ from nfmaturity.accounts import services
 from nfmaturity.accounts.access import get_organisation_for_admin
 from nfmaturity.accounts.forms import AcceptInvitationForm, InvitationForm
 from nfmaturity.accounts.models import InvitationState
+from nfmaturity.accounts.requests import AuthenticatedRequest
 
 
 class LoginView(auth_views.LoginView):
@@ -29,14 +30,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
         response = super().form_valid(form)
-        services.record_password_change(user=self.request.user)
+        services.record_password_change(user=form.user)  # the signed-in user whose password changed
         messages.success(self.request, "密码已修改。")
         return response
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: AuthenticatedRequest) -> HttpResponse:
     organisation = get_organisation_for_admin(request.user)
     form = InvitationForm(request.POST or None, organisation=organisation)
     link = None

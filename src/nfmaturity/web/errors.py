@@ -45,7 +45,7 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     try:
-        body = render_to_string("500.html")
+        body: str = render_to_string("500.html")
     except Exception:  # the error page must never raise a second error
         logger.exception("500.html could not be rendered; sending the fixed page")
         body = PLAIN_500
