@@ -42,3 +42,9 @@ def test_it_refuses_anything_else_in_chinese(raw: object) -> None:
 def test_scores_and_labels() -> None:
     assert [r.score for r in Rating] == [Fraction(1), Fraction(4, 5), Fraction(1, 2), Fraction(0), None]
     assert Rating.MOSTLY.label == "大部分满足"
+
+
+@pytest.mark.parametrize("raw", [float("inf"), float("-inf"), float("nan"), 1e999])
+def test_it_refuses_non_finite_numbers_as_unknown_ratings(raw: float) -> None:
+    with pytest.raises(UnknownRatingError, match="无法识别的评分"):
+        parse_rating(raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from enum import StrEnum
 from fractions import Fraction
@@ -78,6 +79,8 @@ def parse_rating(raw: object) -> Rating:
     if isinstance(raw, bool):
         raise UnknownRatingError(raw)
     if isinstance(raw, int | float):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise UnknownRatingError(raw)  # inf/nan (e.g. 1e999 in a spreadsheet) have no Fraction
         for rating in SCORED_ASCENDING:
             if rating.score == Fraction(str(raw)):
                 return rating
