@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 
-from nfmaturity.accounts.models import ROLES_BY_KIND, Invitation, Organisation, Role
+from nfmaturity.accounts.models import ROLES_BY_KIND, Invitation, Organisation
 from nfmaturity.accounts.passwords import check_new_password, password_rules_text
 
 # Lazy: the rules come from settings, which tests may override after this module is imported.
@@ -81,7 +81,3 @@ class AcceptInvitationForm(forms.Form):
             email=self.invitation.email,
         )
         return data
-
-
-def role_label(role: str) -> str:
-    return Role(role).label

@@ -34,13 +34,6 @@ def bar_width(value: Fraction | None) -> str:
 
 
 @register.filter
-def signed2(value: Fraction | None) -> str:
-    """A change, truncated to two decimals, with an explicit + for rises."""
-    text = shown(value)
-    return f"+{text}" if value is not None and value > 0 else text
-
-
-@register.filter
 def gain4(value: Fraction) -> str:
     """A small gain of one action, truncated to four decimals: two would show most of them as +0.00."""
     from nfmaturity.scoring.display import format_truncated
