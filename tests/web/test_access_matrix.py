@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import Assessment
+from nfmaturity.assessments.services import add_attachment
 
 from .conftest import World
 
@@ -272,6 +275,45 @@ MATRIX: list[tuple[str, dict[str, int]]] = [
             platform_admin=403,
         ),
     ),
+    (
+        "/assessments/{draft}/plan/",
+        dict(
+            anonymous=302,
+            ent_admin=200,
+            ent_member=200,
+            outsider=404,
+            expert=404,
+            body_admin=404,
+            regulator=404,
+            platform_admin=200,
+        ),
+    ),
+    (
+        "/assessments/{draft}/withdraw/",
+        dict(
+            anonymous=302,
+            ent_admin=200,
+            ent_member=200,
+            outsider=404,
+            expert=404,
+            body_admin=404,
+            regulator=404,
+            platform_admin=403,
+        ),
+    ),
+    (
+        "/assessments/{submitted}/plan/?target=3",
+        dict(
+            anonymous=302,
+            ent_admin=200,
+            ent_member=200,
+            outsider=404,
+            expert=404,
+            body_admin=404,
+            regulator=200,
+            platform_admin=200,
+        ),
+    ),
     # A submitted one: the regulator reads it too.
     (
         "/assessments/{submitted}/results/",
@@ -411,3 +453,21 @@ def test_it_shows_the_regulator_only_submitted_results_in_the_registry(
 ) -> None:
     page = world.client("regulator").get("/enterprises/").content.decode()
     assert "南丹锡业有限公司" in page and "二级 场景级" in page
+
+
+@pytest.mark.parametrize("persona", ["outsider", "expert", "body_admin", "regulator"])
+def test_it_gives_404_on_withdrawing_or_removing_evidence_of_invisible_drafts(
+    world: World, draft: Assessment, persona: str
+) -> None:
+    requirement_id = sector_view(draft.catalog_version, draft.sector).rows[0].requirements[0].id
+    attachment = add_attachment(
+        assessment=draft,
+        actor=world.users["ent_admin"],
+        requirement_id=requirement_id,
+        upload=SimpleUploadedFile("制度.txt", "管理制度".encode(), content_type="text/plain"),
+    ).attachment
+    client = world.client(persona)
+    assert client.post(f"/assessments/attachments/{attachment.pk}/remove/").status_code == 404
+    assert client.post(f"/assessments/{draft.pk}/withdraw/", {"reason": "x"}).status_code == 404
+    draft.refresh_from_db()
+    assert draft.is_draft and draft.attachments.filter(pk=attachment.pk).exists()
