@@ -29,9 +29,17 @@ ROLES_BY_KIND: dict[str, tuple[Role, ...]] = {
 ADMIN_ROLES = frozenset({Role.ENTERPRISE_ADMIN, Role.BODY_ADMIN})
 
 
+# A regulator's jurisdiction is an administrative division code (GB/T 2260: province, city or county),
+# or this value for a national regulator. Other organisations have none ("").
+NATIONAL_JURISDICTION = "000000"
+
+
 class Organisation(models.Model):
     name = models.CharField("名称", max_length=200)
     kind = models.CharField("类型", max_length=16, choices=OrganisationKind.choices)
+    jurisdiction = models.CharField("管辖范围", max_length=6, blank=True)
+    # Demo organisations (nfm demo) are labelled everywhere and never mixed into real statistics.
+    is_demo = models.BooleanField("演示数据", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,6 +71,7 @@ class Membership(models.Model):
 class InvitationState(models.TextChoices):
     PENDING = "pending", "待接受"
     ACCEPTED = "accepted", "已接受"
+    REVOKED = "revoked", "已撤销"
 
 
 class Invitation(models.Model):
@@ -80,6 +89,10 @@ class Invitation(models.Model):
     accepted_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from nfmaturity.accounts.models import Organisation
@@ -43,10 +44,31 @@ class SizeClass(models.TextChoices):
     MICRO = "micro", "微型"
 
 
+class VerificationState(models.TextChoices):
+    PENDING = "pending", "待核验"
+    VERIFIED = "verified", "已核验"
+    REJECTED = "rejected", "未通过核验"
+
+
 class Enterprise(models.Model):
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="enterprise")
     name = models.CharField("企业名称", max_length=200)
-    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    # Null only while a disputed code has been taken away (reassigned to the company it belongs to).
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, null=True, blank=True)
+    # A new registration is pending until a regulator of its jurisdiction (or the platform admin) verifies
+    # it; pending enterprises can self-assess but are counted in no statistic.
+    verification = models.CharField(
+        "核验状态",
+        max_length=16,
+        choices=VerificationState.choices,
+        default=VerificationState.PENDING,
+        db_index=True,
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField("核验说明", blank=True)
     region_code = models.CharField("所在地区", max_length=6, db_index=True)
     # Lists of SectorChoice / Metal values: an enterprise is usually in one or two of each.
     sectors = models.JSONField("所属环节", default=list)
@@ -99,6 +121,39 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"
+
+
+class ClaimState(models.TextChoices):
+    PENDING = "pending", "待处理"
+    GRANTED = "granted", "已改配"
+    REFUSED = "refused", "已驳回"
+
+
+class CodeClaim(models.Model):
+    """A company says a registered 统一社会信用代码 is its own: the verifier decides, with a reason."""
+
+    uscc = models.CharField("统一社会信用代码", max_length=18, db_index=True)
+    # The enterprise that held the code when the claim was made (the alleged squatter).
+    holder = models.ForeignKey(
+        Enterprise, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims_against"
+    )
+    # The claimant's own (pending) enterprise, registered without the disputed code.
+    claimant = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="claims_made")
+    statement = models.TextField("认领说明")
+    state = models.CharField(max_length=16, choices=ClaimState.choices, default=ClaimState.PENDING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField("处理理由", blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} ← {self.claimant}"
 
 
 class Contact(models.Model):
