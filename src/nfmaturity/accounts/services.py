@@ -10,11 +10,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from nfmaturity.accounts.models import (
+    ADMIN_ROLES,
     ROLES_BY_KIND,
     Invitation,
     InvitationState,
@@ -29,6 +30,11 @@ from nfmaturity.audit.services import record_event
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def lowest_role(kind: str) -> Role:
+    """The role an invitation offers unless the admin picks another: the one with the fewest rights."""
+    return ROLES_BY_KIND[kind][-1]
 
 
 def _check_role(kind: str, role: str) -> None:
@@ -150,3 +156,106 @@ def record_password_change(*, user: User) -> None:
         obj=user,
         organisation_id=membership.organisation_id if membership else None,
     )
+
+
+@transaction.atomic
+def revoke_invitation(*, actor: User, invitation: Invitation) -> Invitation:
+    """Withdraw a pending invitation: its link stops working at once."""
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _lock_members(locked.organisation_id, actor)
+    if locked.state == InvitationState.ACCEPTED:
+        raise ValidationError("该邀请已被接受，不能撤销；如需移除此人，请在成员列表中操作")
+    if locked.state == InvitationState.REVOKED:
+        raise ValidationError("该邀请已撤销")
+    locked.state = InvitationState.REVOKED
+    locked.revoked_by = actor
+    locked.revoked_at = timezone.now()
+    locked.save(update_fields=["state", "revoked_by", "revoked_at"])
+    record_event(
+        actor=actor,
+        action=AuditAction.INVITATION_REVOKED,
+        obj=locked,
+        organisation_id=locked.organisation_id,
+        old={"state": InvitationState.PENDING, "email": locked.email, "role": locked.role},
+        new={"state": InvitationState.REVOKED},
+    )
+    return locked
+
+
+@transaction.atomic
+def remove_member(*, actor: User, membership: Membership, reason: str = "") -> None:
+    """Take a user out of their organisation.
+
+    A user belongs to one organisation only, so the account is also deactivated: it can no longer log in
+    (its open sessions stop working at the next request), while its ratings and audit trail keep their author.
+    """
+    members = _lock_members(membership.organisation_id, actor)
+    locked = _locked(members, membership)
+    _refuse_losing_last_admin(members, locked, "移除")
+    user = locked.user
+    old = {"username": user.username, "role": locked.role}
+    locked.delete()
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    record_event(
+        actor=actor,
+        action=AuditAction.MEMBER_REMOVED,
+        obj=user,
+        organisation_id=membership.organisation_id,
+        old=old,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def change_role(*, actor: User, membership: Membership, role: Role, reason: str = "") -> Membership:
+    members = _lock_members(membership.organisation_id, actor)
+    locked = _locked(members, membership)
+    _check_role(locked.organisation.kind, role)
+    if locked.role == role:
+        return locked
+    if role not in ADMIN_ROLES:
+        _refuse_losing_last_admin(members, locked, "改为非管理员角色")
+    old_role = locked.role
+    locked.role = role
+    locked.save(update_fields=["role"])
+    record_event(
+        actor=actor,
+        action=AuditAction.ROLE_CHANGED,
+        obj=locked.user,
+        organisation_id=locked.organisation_id,
+        old={"role": old_role},
+        new={"role": role},
+        reason=reason,
+    )
+    return locked
+
+
+def _lock_members(organisation_id: int, actor: User) -> list[Membership]:
+    """Lock every membership of the organisation (in one order, so two admins acting at once queue up
+    instead of deadlocking) and check, on the locked rows, that ``actor`` may manage them.
+
+    Locking all of them is what keeps the last-admin rule true: two admins demoting each other at the same
+    moment would otherwise each count two admins and both succeed.
+    """
+    members = list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(organisation_id=organisation_id)
+        .select_related("user", "organisation")
+        .order_by("pk")
+    )
+    if not actor.is_superuser and not any(m.user_id == actor.pk and m.is_admin for m in members):
+        raise PermissionDenied("只有本机构管理员或平台管理员可以管理成员")
+    return members
+
+
+def _locked(members: list[Membership], membership: Membership) -> Membership:
+    for m in members:
+        if m.pk == membership.pk:
+            return m
+    raise ValidationError("该成员已不在本机构")
+
+
+def _refuse_losing_last_admin(members: list[Membership], target: Membership, what: str) -> None:
+    if target.is_admin and not any(m.is_admin and m.pk != target.pk for m in members):
+        raise ValidationError(f"不能{what}本机构唯一的管理员：请先指定另一位管理员")
