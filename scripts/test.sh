@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh chromium fonts-noto-cjk postgresql-15
+bash scripts/setup.sh chromium fonts-noto-cjk postgresql-15 libreoffice-calc-nogui
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "==> 代码格式与静态检查"
