@@ -185,6 +185,9 @@ def rate_loop(
     except threading.BrokenBarrierError:
         browser.close()
         return
+    # The server has closed a connection left idle while the others logged in; start on a fresh one.
+    browser.close()
+    browser.used = False
     rng = random.Random(rater.username)
     own, shared = list(pages)
     last_value: dict[str, str] = {}
@@ -235,20 +238,40 @@ def rate_loop(
     browser.close()
 
 
-def rss_mb(root: int) -> dict[int, float]:
-    """Resident memory of the server process and its workers (the gunicorn master forks them)."""
-    out = {}
+@dataclass
+class Usage:
+    """Memory and CPU seconds of the processes being watched, per pid."""
+
+    rss_mb: dict[int, float] = field(default_factory=dict)
+    cpu_s: dict[int, float] = field(default_factory=dict)
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def usage(server: int, database: str) -> Usage:
+    """The server (the gunicorn master and the workers it forks) and the PostgreSQL backends serving our
+    database (their command line names it)."""
+    out = Usage()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             status = (entry / "status").read_text()
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().decode(errors="replace") if database else ""
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         pid, ppid = int(entry.name), int(fields.get("PPid", "0").strip())
-        if (pid == root or ppid == root) and "VmRSS" in fields:
-            out[pid] = int(fields["VmRSS"].split()[0]) / 1024
+        # utime and stime are fields 14 and 15; the command name before them may contain spaces.
+        ticks = stat.rsplit(")", 1)[1].split()
+        cpu = (int(ticks[11]) + int(ticks[12])) / TICKS
+        if pid == server or ppid == server:
+            out.rss_mb[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+            out.cpu_s[pid] = cpu
+        elif database and database in command:
+            out.cpu_s[-pid] = cpu  # negative: a database backend, not the app
     return out
 
 
@@ -442,11 +465,25 @@ def run(
             flush=True,
         )
         load_before = os.getloadavg()[0]
+        database = url.rsplit("/", 1)[1] if url else ""
+        first = usage(server.pid, database)
+        last = first
+        client_before = sum(os.times()[:2])
         peak: dict[int, float] = {}
         while time.monotonic() < until[0]:
-            for pid, mb in rss_mb(server.pid).items():
+            last = usage(server.pid, database)
+            for pid, mb in last.rss_mb.items():
                 peak[pid] = max(peak.get(pid, 0.0), mb)
             time.sleep(1)
+        last = usage(server.pid, database)
+        client_cpu = sum(os.times()[:2]) - client_before
+        # A worker recycled during the window starts from zero.
+        spent = {pid: cpu - first.cpu_s.get(pid, 0.0) for pid, cpu in last.cpu_s.items()}
+        cpu = {
+            "app": sum(v for pid, v in spent.items() if pid > 0),
+            "db": sum(v for pid, v in spent.items() if pid < 0),
+            "client": client_cpu,
+        }
         for thread in pool:
             thread.join(timeout=HTTP_TIMEOUT + 5)
         stuck = sum(thread.is_alive() for thread in pool)
@@ -463,7 +500,7 @@ def run(
         tally.error(f"确认的保存 {tally.writes} 次，审计记录 {audited} 条")
     if "Traceback" in log.read_text(errors="replace"):
         print(f"服务器日志中有异常：{log}", file=sys.stderr)
-    report(url, tally, len(raters), seconds, peak, log)
+    report(url, tally, len(raters), seconds, peak, log, cpu)
     print(
         f"本机负载均值（1 分钟）：测量前 {load_before:.1f}，测量后 {os.getloadavg()[0]:.1f}（{os.cpu_count()} 核）"
     )
@@ -472,7 +509,15 @@ def run(
     return 1 if failed or (strict and missed) else 0
 
 
-def report(url: str, tally: Tally, raters: int, seconds: float, peak: dict[int, float], log: Path) -> None:
+def report(
+    url: str,
+    tally: Tally,
+    raters: int,
+    seconds: float,
+    peak: dict[int, float],
+    log: Path,
+    cpu: dict[str, float],
+) -> None:
     config = next((line for line in log.read_text(errors="replace").splitlines() if "工作进程" in line), "")
     print(
         f"数据库：{'PostgreSQL' if url else 'SQLite'}；{raters} 名评分人，{seconds:.0f} 秒；{config.strip()}"
@@ -503,6 +548,13 @@ def report(url: str, tally: Tally, raters: int, seconds: float, peak: dict[int, 
             )
         else:
             print(f"目标（SQLite）：0 错误 → {'达标' if not tally.errors else '未达标'}；p95 {p95:.0f} ms")
+    if tally.saves:
+        per_save = {k: v / len(tally.saves) * 1000 for k, v in cpu.items()}
+        print(
+            f"每次保存的 CPU 时间 ms：应用 {per_save['app']:.1f}"
+            + (f"，PostgreSQL {per_save['db']:.1f}" if url else "")
+            + f"，本脚本（模拟浏览器）{per_save['client']:.1f}；测量期间应用共用 {cpu['app'] / seconds:.2f} 核"
+        )
     if peak:
         parts = "、".join(f"{mb:.0f}" for mb in sorted(peak.values(), reverse=True))
         print(f"服务器内存（RSS 峰值，MB）：合计 {sum(peak.values()):.0f}（各进程 {parts}）")
