@@ -7,6 +7,7 @@ which would log everybody out on every restart and differ between app servers.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,10 +38,21 @@ elif not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 32):
 
 ALLOWED_HOSTS = env_list("NFM_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if not DEBUG else ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("NFM_CSRF_TRUSTED_ORIGINS", [])
-SECURE_COOKIES = env_bool("NFM_SECURE_COOKIES", False)
-SESSION_COOKIE_SECURE = SECURE_COOKIES
-CSRF_COOKIE_SECURE = SECURE_COOKIES
+# One switch for a platform served over HTTPS behind a reverse proxy (docs/web.md, "HTTPS"): cookies only
+# over HTTPS, HSTS, and the proxy's X-Forwarded-Proto trusted to say the request came in over HTTPS.
+# NFM_SECURE_COOKIES is its former name, still read so existing deployments keep their cookies secure.
+HTTPS = env_bool("NFM_HTTPS", env_bool("NFM_SECURE_COOKIES", False))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_HSTS_SECONDS = env_int("NFM_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("NFM_SSL_REDIRECT", False)
 SESSION_COOKIE_HTTPONLY = True
+# Pages hand the token to htmx from the page itself (hx-headers on <body>), so no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
+# A session ends after this much inactivity; accounts.sessions slides it forward while the user works.
+SESSION_COOKIE_AGE = env_int("NFM_SESSION_IDLE_HOURS", 8) * 3600
 X_FRAME_OPTIONS = "DENY"
 # A refused form submission explains itself in Chinese with the navigation kept (web/errors.py).
 CSRF_FAILURE_VIEW = "nfmaturity.web.errors.csrf_failure"
@@ -56,6 +68,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "nfmaturity.web",
     "nfmaturity.audit",
     "nfmaturity.accounts",
@@ -65,8 +78,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside whitenoise, so static files get the CSP and Permissions-Policy too.
+    "nfmaturity.web.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "nfmaturity.accounts.sessions.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "nfmaturity.web.urls"
@@ -122,6 +140,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "nfmaturity.accounts.passwords.CommonPasswordValidator"},
     {"NAME": "nfmaturity.accounts.passwords.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes, see accounts/throttle.py). Its first backend refuses a locked-out login
+# before the password is even checked; the counts live in the database, shared by every worker.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "nfmaturity.accounts.throttle.LoginThrottle"
+AXES_FAILURE_LIMIT = 5
+# Both counted separately (LoginThrottle.get_failures relies on this order): the account, and the address
+# with its own higher limit.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+NFM_LOGIN_ADDRESS_LIMIT = env_int("NFM_LOGIN_ADDRESS_LIMIT", 50)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("NFM_LOGIN_LOCKOUT_MINUTES", 15))
+# The lockout lasts a fixed time from the failure that caused it; trying again meanwhile does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "nfmaturity.accounts.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "nfmaturity.accounts.throttle.client_address"
+# How many reverse proxies stand in front of the platform (each appends to X-Forwarded-For); 0 = none.
+NFM_PROXY_COUNT = env_int("NFM_PROXY_COUNT", 0)
+# axes' log of every successful login is not used here and would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -167,5 +209,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("NFM_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # axes: lockouts (warnings) only, not a line per login.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
