@@ -60,7 +60,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -74,6 +73,7 @@ INSTALLED_APPS = [
     "nfmaturity.accounts",
     "nfmaturity.enterprises",
     "nfmaturity.assessments",
+    "nfmaturity.backoffice",
 ]
 
 MIDDLEWARE = [

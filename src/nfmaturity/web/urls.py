@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from nfmaturity.enterprises import urls as enterprise_urls
@@ -13,11 +12,8 @@ urlpatterns = [
         include(([*enterprise_urls.urlpatterns, *views.registry_urlpatterns], enterprise_urls.app_name)),
     ),
     path("assessments/", include("nfmaturity.assessments.urls")),
-    path("admin/", admin.site.urls),
+    path("backoffice/", include("nfmaturity.backoffice.urls")),
 ]
-
-admin.site.site_header = "评估平台管理"
-admin.site.site_title = "评估平台管理"
 
 # Chinese error pages that keep the navigation (CSRF_FAILURE_VIEW in settings points to the same module).
 handler400 = "nfmaturity.web.errors.bad_request"

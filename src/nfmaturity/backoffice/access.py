@@ -1,0 +1,143 @@
+"""Who may use the back office, and how far each one sees.
+
+- The platform admin (superuser) sees and manages every organisation, member and invitation, and reads
+  the whole audit log.
+- A regulator reads, without changing anything, the organisations of the enterprises inside its
+  jurisdiction and its own organisation, with their members, and the audit events of those organisations.
+- An organisation admin (enterprise or assessment body) reads its own organisation's audit events; its
+  members are managed on the members page (accounts:members).
+
+A page the user's role has no part in is a 403; an object outside what the user sees is the same 404 as a
+missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from nfmaturity.accounts.access import AnyUser, membership_of
+from nfmaturity.accounts.models import Invitation, Membership, Organisation, OrganisationKind
+from nfmaturity.audit.models import AuditEvent
+from nfmaturity.enterprises.models import Enterprise
+
+
+class Desk(StrEnum):
+    PLATFORM = "platform"
+    REGULATOR = "regulator"
+    ORGANISATION_ADMIN = "organisation_admin"
+
+
+@dataclass(frozen=True)
+class Seat:
+    """The back-office role of the current user and the organisation it belongs to (if any)."""
+
+    desk: Desk
+    organisation: Organisation | None
+
+    @property
+    def manages(self) -> bool:
+        return self.desk is Desk.PLATFORM
+
+
+def seat_of(user: AnyUser) -> Seat | None:
+    if not user.is_authenticated:
+        return None
+    membership = membership_of(user)
+    organisation = membership.organisation if membership else None
+    if user.is_superuser:
+        return Seat(Desk.PLATFORM, organisation)
+    if membership is None or organisation is None:
+        return None
+    if organisation.kind == OrganisationKind.REGULATOR:
+        return Seat(Desk.REGULATOR, organisation)
+    if membership.is_admin:
+        return Seat(Desk.ORGANISATION_ADMIN, organisation)
+    return None
+
+
+def require_seat(user: AnyUser, *desks: Desk) -> Seat:
+    seat = seat_of(user)
+    if seat is None or seat.desk not in desks:
+        raise PermissionDenied
+    return seat
+
+
+def enterprises_in_jurisdiction(jurisdiction: str) -> QuerySet[Enterprise]:
+    # TEMPORARY until enterprises.access provides the shared rule.
+    from nfmaturity.accounts.models import NATIONAL_JURISDICTION
+
+    if jurisdiction == NATIONAL_JURISDICTION:
+        return Enterprise.objects.all()
+    if not jurisdiction:
+        return Enterprise.objects.none()
+    prefix = (
+        jurisdiction[:2]
+        if jurisdiction.endswith("0000")
+        else jurisdiction[:4]
+        if jurisdiction.endswith("00")
+        else jurisdiction
+    )
+    return Enterprise.objects.filter(region_code__startswith=prefix)
+
+
+def _own_id(seat: Seat) -> int:
+    assert seat.organisation is not None  # regulator and organisation-admin seats always have one
+    return seat.organisation.pk
+
+
+def visible_organisations(seat: Seat) -> QuerySet[Organisation]:
+    if seat.desk is Desk.PLATFORM:
+        return Organisation.objects.all()
+    if seat.desk is Desk.REGULATOR:
+        assert seat.organisation is not None  # a regulator seat always has its organisation
+        inside = enterprises_in_jurisdiction(seat.organisation.jurisdiction).values("organisation_id")
+        return Organisation.objects.filter(Q(pk=seat.organisation.pk) | Q(pk__in=inside))
+    return Organisation.objects.filter(pk=_own_id(seat))
+
+
+def get_organisation(seat: Seat, pk: int) -> Organisation:
+    organisation = visible_organisations(seat).filter(pk=pk).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def get_membership_to_manage(seat: Seat, pk: int) -> Membership:
+    """A membership the platform admin changes; others get 404 for one they cannot see, else 403."""
+    membership = (
+        Membership.objects.select_related("user", "organisation")
+        .filter(pk=pk, organisation__in=visible_organisations(seat))
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    if not seat.manages:
+        raise PermissionDenied
+    return membership
+
+
+def get_invitation_to_manage(seat: Seat, pk: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("organisation")
+        .filter(pk=pk, organisation__in=visible_organisations(seat))
+        .first()
+    )
+    if invitation is None:
+        raise Http404
+    if not seat.manages:
+        raise PermissionDenied
+    return invitation
+
+
+def visible_events(seat: Seat) -> QuerySet[AuditEvent]:
+    """The audit events a seat reads: all; those of the organisations a regulator sees; one's own."""
+    if seat.desk is Desk.PLATFORM:
+        return AuditEvent.objects.all()
+    if seat.desk is Desk.ORGANISATION_ADMIN:
+        return AuditEvent.objects.filter(organisation_id=_own_id(seat))
+    return AuditEvent.objects.filter(organisation_id__in=visible_organisations(seat).values("pk"))
