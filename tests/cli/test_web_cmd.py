@@ -31,13 +31,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_demo_loads_the_demo_data_once_and_prints_the_logins(tmp_path: Path) -> None:
+def test_demo_loads_the_demo_data_once_and_refuses_a_database_with_real_data(tmp_path: Path) -> None:
     first = subprocess.run(
         [*NFM, "demo", "--no-serve"], env=env_for(tmp_path), capture_output=True, text=True, timeout=300
     )
     assert first.returncode == 0, first.stderr
-    assert "demo-enterprise-admin" in first.stdout and "演示数据" in first.stdout
-    assert (tmp_path / "db.sqlite3").exists() or any(tmp_path.glob("*.sqlite3"))
+    assert "demo-enterprise-admin" in first.stdout and "demo-national-regulator" in first.stdout
+    assert "演示数据" in first.stdout and "demo-e39 尚待核验" in first.stdout
+    assert any(tmp_path.glob("*.sqlite3"))
     second = subprocess.run(
         [*NFM, "demo", "--no-serve", "--password", "another-pass-2024"],
         env=env_for(tmp_path),
@@ -47,6 +48,24 @@ def test_demo_loads_the_demo_data_once_and_prints_the_logins(tmp_path: Path) -> 
     )
     assert second.returncode == 0, second.stderr
     assert "another-pass-2024" in second.stdout
+    # A real organisation is created in that database: the demo no longer loads into it.
+    env = env_for(tmp_path, NFM_SECRET_KEY_FILE=str(tmp_path / "demo-secret-key"))
+    register = (
+        "import django; django.setup(); "
+        "from nfmaturity.accounts.models import OrganisationKind; "
+        "from nfmaturity.accounts.services import create_organisation; "
+        "create_organisation(name='某市工业和信息化局', kind=OrganisationKind.REGULATOR)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", register],
+        env={**env, "DJANGO_SETTINGS_MODULE": "nfmaturity.web.settings"},
+        check=True,
+        timeout=60,
+    )
+    third = subprocess.run([*NFM, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=300)
+    assert third.returncode == 2
+    assert "拒绝载入演示数据" in third.stderr and "某市工业和信息化局" in third.stderr
+    assert "演示账户" not in third.stdout
 
 
 def test_serve_answers_healthz_and_serves_static_files(tmp_path: Path) -> None:

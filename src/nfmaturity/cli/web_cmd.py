@@ -207,14 +207,20 @@ def demo_command(args: argparse.Namespace) -> int:
     _allow_host(args.host)
     _setup()
     _migrate()
-    from nfmaturity.web.demo import load_demo
+    from nfmaturity.web.demo import DemoRefused, enterprise_logins_note, load_demo
 
     print("正在载入演示数据（首次约需一分钟）……", flush=True)
-    logins = load_demo(args.password)
+    try:
+        logins = load_demo(args.password)
+    except DemoRefused as exc:
+        # Demo data never goes into a database with real data in it (nothing was written).
+        print(str(exc), file=sys.stderr)
+        return 2
     print(f"演示账户（密码均为 {args.password}）：")
     for login in logins:
         print(f"  {login.username:<24} {login.role:<10} {login.organisation}")
-    print("演示企业的管理员账户为 demo-e01 … demo-e36（同一密码）。所有演示数据均标注“演示数据”。")
+    print(enterprise_logins_note())
+    print("所有演示数据均标注“演示数据”。")
     if args.no_serve:
         return 0
     return _run(args.host, args.port, args.workers, args.threads)
