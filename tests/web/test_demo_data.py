@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -69,6 +70,10 @@ def test_demo_data_is_flagged_verified_and_reloads_idempotently(db: None) -> Non
     # Every enterprise, the pending one too, has a submitted self-assessment for the statistics to count or not.
     submitted = Assessment.objects.filter(state=AssessmentState.SUBMITTED)
     assert set(submitted.values_list("enterprise_id", flat=True)) == {e.pk for e in enterprises}
+    # The inverted pyramid the module's table comment states (the engine decides the grades).
+    latest = [submitted.filter(enterprise=e).latest("submitted_at") for e in enterprises]
+    grades = Counter(Result.objects.filter(assessment=a).latest("version").grade for a in latest)
+    assert grades == {0: 2, 1: 20, 2: 11, 3: 4, 4: 2}
     verifications = AuditEvent.objects.filter(action=AuditAction.ENTERPRISE_VERIFIED)
     assert verifications.count() == len(verified) and set(verifications.values_list("reason", flat=True)) == {
         "演示数据"

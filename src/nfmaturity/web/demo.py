@@ -62,7 +62,7 @@ ORGANISATIONS: tuple[tuple[str, OrganisationKind, str], ...] = (
 
 # (region code, name stem, sectors, metals, size, 规上, grade wanted)
 # The grade wanted steers the rating draws (inverted pyramid); the engine decides the real grade. With SEED
-# the latest results are: GRADES_NOTE.
+# the latest results of the 39 are: 2 未达到一级, 20 一级, 11 二级, 4 三级, 2 四级.
 EnterpriseSpec = tuple[str, str, tuple[str, ...], tuple[str, ...], str, bool, int]
 ENTERPRISES: tuple[EnterpriseSpec, ...] = (
     ("451221", "南丹锡业", ("smelting",), ("sn", "pbzn"), "large", True, 2),
