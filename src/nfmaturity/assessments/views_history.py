@@ -7,15 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from nfmaturity.assessments import comparison
-from nfmaturity.assessments.access import visible_assessments
+from nfmaturity.assessments.access import get_enterprise_assessments_for_user, visible_assessments
 from nfmaturity.assessments.models import AssessmentState
 from nfmaturity.assessments.selectors import assessments_with_results
-from nfmaturity.enterprises.access import get_enterprise_for_user
 
 
 @login_required
 def history(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
-    enterprise = get_enterprise_for_user(request.user, enterprise_pk)
+    enterprise = get_enterprise_assessments_for_user(request.user, enterprise_pk)
     rows = assessments_with_results(visible_assessments(request.user).filter(enterprise=enterprise))
     submitted = [(a, r) for a, r, _ in rows if r is not None]
     return render(
@@ -27,7 +26,7 @@ def history(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
 
 @login_required
 def compare(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
-    enterprise = get_enterprise_for_user(request.user, enterprise_pk)
+    enterprise = get_enterprise_assessments_for_user(request.user, enterprise_pk)
     pool = visible_assessments(request.user).filter(enterprise=enterprise, state=AssessmentState.SUBMITTED)
     submitted = list(pool.select_related("unit").order_by("submitted_at"))
     by_pk = {a.pk: a for a in submitted}

@@ -1,7 +1,11 @@
-"""Reads that join the registry with stored assessment results.
+"""Reads that join the registry with stored assessment results, and what the statistics count.
 
 They live here, above both apps, so that ``enterprises`` never imports ``assessments``: the registry
 knows nothing of scores, and the pages that show both are composed in the web layer.
+
+What a statistic counts (docs/access.md): verified enterprises inside the viewer's jurisdiction, never demo
+ones, except in a demo database (every enterprise is a demo one), where the figures count the demo data
+and say so. Pending and rejected enterprises are listed for those who verify them, never counted.
 """
 
 from __future__ import annotations
@@ -9,20 +13,43 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from nfmaturity.accounts.access import AnyUser
 from nfmaturity.assessments.access import visible_assessments
-from nfmaturity.assessments.models import Assessment, GradeLevel, Result
+from nfmaturity.assessments.models import Assessment, AssessmentState, GradeLevel, Result
 from nfmaturity.assessments.selectors import assessments_with_results
-from nfmaturity.enterprises.models import Enterprise, SizeClass
-from nfmaturity.enterprises.selectors import RegistryFilter, filter_registry, guangxi_cities
+from nfmaturity.enterprises import regions
+from nfmaturity.enterprises.access import jurisdiction_of, overseen_enterprises
+from nfmaturity.enterprises.models import Enterprise, SizeClass, VerificationState
+from nfmaturity.enterprises.selectors import RegistryFilter, filter_registry
+
+# Demo data is marked on the enterprise and on its organisation; either mark keeps it out of real figures.
+DEMO = Q(is_demo=True) | Q(organisation__is_demo=True)
+
+
+def is_demo_database() -> bool:
+    """True when every enterprise is a demo one (``nfm demo`` on an empty database): the statistics then
+    count the demo data, labelled 演示数据, instead of showing nothing."""
+    return Enterprise.objects.exists() and not Enterprise.objects.exclude(DEMO).exists()
+
+
+def counted(queryset: QuerySet[Enterprise], *, demo: bool) -> QuerySet[Enterprise]:
+    """The enterprises of ``queryset`` that statistics count: verified ones, and real ones unless ``demo``."""
+    queryset = queryset.filter(verification=VerificationState.VERIFIED)
+    return queryset if demo else queryset.exclude(DEMO)
+
+
+def counted_enterprise_count() -> tuple[int, bool]:
+    """How many enterprises the platform counts, and whether that figure is demo data."""
+    demo = is_demo_database()
+    return counted(Enterprise.objects.all(), demo=demo).count(), demo
 
 
 def _latest_result() -> QuerySet[Result]:
-    return Result.objects.filter(assessment__enterprise=OuterRef("pk")).order_by(
-        "-assessment__submitted_at", "-version"
-    )
+    return Result.objects.filter(
+        assessment__enterprise=OuterRef("pk"), assessment__state=AssessmentState.SUBMITTED
+    ).order_by("-assessment__submitted_at", "-version")
 
 
 def with_latest_result(queryset: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
@@ -34,8 +61,15 @@ def with_latest_result(queryset: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
     )
 
 
-def registry_rows(queryset: QuerySet[Enterprise], filters: RegistryFilter) -> QuerySet[Enterprise]:
-    return with_latest_result(filter_registry(queryset, filters)).order_by("name")
+def registry_rows(
+    queryset: QuerySet[Enterprise], filters: RegistryFilter, *, with_scores: bool
+) -> QuerySet[Enterprise]:
+    """The registry list. Scores only for those who may read the enterprises' submitted results (the
+    regulators overseeing them, the platform admin): an assessment body gets the bare profiles."""
+    rows = filter_registry(queryset, filters)
+    if with_scores:
+        rows = with_latest_result(rows)
+    return rows.order_by("name")
 
 
 def assessments_for_profile(
@@ -44,33 +78,60 @@ def assessments_for_profile(
     return assessments_with_results(visible_assessments(user).filter(enterprise=enterprise))
 
 
-def industry_overview() -> dict[str, Any]:
-    """Counts over each enterprise's latest stored result: grade distribution, by city and by size."""
+def _subdivision_label(jurisdiction: str, code: str) -> str:
+    region = regions.regions().get(code)
+    name = region.name if region is not None else code
+    # An enterprise registered at the jurisdiction's own level (e.g. "广西（全省）") has no finer division.
+    return f"{name}（未细分）" if code == jurisdiction else name
+
+
+def industry_overview(user: AnyUser) -> dict[str, Any]:
+    """The regulator dashboard over the enterprises ``user`` oversees, each counted by its latest submitted
+    result: grade distribution, by subdivision of the jurisdiction, by size."""
+    jurisdiction = jurisdiction_of(user)
+    if jurisdiction is None:
+        raise ValueError("industry_overview is for regulators and the platform admin")
+    scope = overseen_enterprises(user)
+    demo = is_demo_database()
+    states = {
+        row["verification"]: row["n"]
+        for row in scope.values("verification").annotate(n=Count("pk")).order_by()
+    }
     latest_grade = Subquery(_latest_result().values("grade")[:1])
     rows = list(
-        Enterprise.objects.annotate(latest_grade=latest_grade).values("region_code", "size", "latest_grade")
+        counted(scope, demo=demo)
+        .annotate(latest_grade=latest_grade)
+        .values("region_code", "size", "latest_grade")
     )
     assessed = [r for r in rows if r["latest_grade"] is not None]
     grades = Counter(r["latest_grade"] for r in assessed)
-    city_names = {c.code[:4]: c.name for c in guangxi_cities()}
-    by_city: dict[str, Counter[int]] = {}
+    by_region: dict[str, Counter[int]] = {}
     for r in assessed:
-        city = city_names.get(r["region_code"][:4], "其他地区")
-        by_city.setdefault(city, Counter())[r["latest_grade"]] += 1
+        label = _subdivision_label(jurisdiction, regions.subdivision(jurisdiction, r["region_code"]))
+        by_region.setdefault(label, Counter())[r["latest_grade"]] += 1
     by_size: dict[str, Counter[int]] = {}
     for r in assessed:
         by_size.setdefault(SizeClass(r["size"]).label, Counter())[r["latest_grade"]] += 1
     levels = list(GradeLevel.values)
     return {
+        "jurisdiction_name": regions.jurisdiction_name(jurisdiction),
+        "demo": demo,
         "enterprises": len(rows),
         "assessed": len(assessed),
+        "pending": states.get(VerificationState.PENDING, 0),
+        "rejected": states.get(VerificationState.REJECTED, 0),
         "grade_labels": list(GradeLevel.labels),
         # Column heads: "二级 场景级" → "二级"; "未达到一级" stays whole.
         "grade_short": [label.split(" ")[0] for label in GradeLevel.labels],
         "grade_counts": [grades.get(g, 0) for g in levels],
-        "by_city": sorted(
-            ((city, [c.get(g, 0) for g in levels], sum(c.values())) for city, c in by_city.items()),
-            key=lambda t: -t[2],
+        "region_heading": regions.subdivision_heading(jurisdiction),
+        "by_region": sorted(
+            ((name, [c.get(g, 0) for g in levels], sum(c.values())) for name, c in by_region.items()),
+            key=lambda t: (-t[2], t[0]),
         ),
-        "by_size": [(size, [c.get(g, 0) for g in levels], sum(c.values())) for size, c in by_size.items()],
+        "by_size": [
+            (size.label, [by_size[size.label].get(g, 0) for g in levels], sum(by_size[size.label].values()))
+            for size in SizeClass
+            if size.label in by_size
+        ],
     }

@@ -7,6 +7,8 @@ assessment results, so they are composed here rather than in ``enterprises``, wh
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,19 +18,23 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.views.decorators.cache import never_cache
 
-from nfmaturity.accounts.access import is_body, is_regulator, membership_of
+from nfmaturity.accounts.access import is_body, membership_of
 from nfmaturity.accounts.models import OrganisationKind
-from nfmaturity.assessments.access import visible_assessments
+from nfmaturity.assessments.access import sees_self_assessments_of, visible_assessments
 from nfmaturity.assessments.models import GradeLevel
 from nfmaturity.assessments.selectors import assessments_with_results
+from nfmaturity.enterprises import regions
 from nfmaturity.enterprises import selectors as registry
 from nfmaturity.enterprises.access import (
     can_edit,
+    can_verify,
     get_enterprise_for_user,
+    jurisdiction_of,
     own_enterprise,
+    sees_contacts,
     visible_enterprises,
 )
-from nfmaturity.enterprises.models import Metal, SectorChoice, SizeClass
+from nfmaturity.enterprises.models import Metal, SectorChoice, SizeClass, VerificationState
 from nfmaturity.web import selectors
 
 
@@ -52,19 +58,32 @@ def home(request: HttpRequest) -> HttpResponse:
         rows = assessments_with_results(visible_assessments(request.user))
         return render(request, "web/home_enterprise.html", {"enterprise": enterprise, "rows": rows})
     if kind == OrganisationKind.BODY:
-        return render(request, "web/home_body.html", {"enterprise_count": registry.enterprise_count()})
-    if kind == OrganisationKind.REGULATOR or request.user.is_superuser:
-        return render(request, "web/home_regulator.html", {"overview": selectors.industry_overview()})
+        count, demo = selectors.counted_enterprise_count()
+        return render(request, "web/home_body.html", {"enterprise_count": count, "demo": demo})
+    if jurisdiction_of(request.user) is not None:  # a regulator, or the platform admin (national)
+        return render(
+            request, "web/home_regulator.html", {"overview": selectors.industry_overview(request.user)}
+        )
     return render(request, "web/home_none.html")
 
 
 @login_required
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (user.is_superuser or is_regulator(user) or is_body(user)):
+    jurisdiction = jurisdiction_of(user)  # regulators and the platform admin: scores and verification states
+    if jurisdiction is None and not is_body(user):
         raise PermissionDenied
-    filters = registry.RegistryFilter.from_query(request.GET)
-    rows = selectors.registry_rows(visible_enterprises(user), filters)
+    cities = regions.cities_within(jurisdiction if jurisdiction is not None else regions.NATIONAL)
+    # The registry's parser knows Guangxi's cities only; the choices here depend on who is looking.
+    city = request.GET.get("city", "")
+    filters = replace(
+        registry.RegistryFilter.from_query(request.GET), city=city if city in {c.code for c in cities} else ""
+    )
+    queryset = visible_enterprises(user)
+    state = request.GET.get("state", "")
+    if jurisdiction is not None and state in VerificationState.values:
+        queryset = queryset.filter(verification=state)
+    rows = selectors.registry_rows(queryset, filters, with_scores=jurisdiction is not None)
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -74,7 +93,11 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
-            "cities": registry.guangxi_cities(),
+            "overseer": jurisdiction is not None,
+            "jurisdiction_name": regions.jurisdiction_name(jurisdiction) if jurisdiction is not None else "",
+            "state": state if jurisdiction is not None else "",
+            "states": VerificationState.choices,
+            "cities": cities,
             "sectors": SectorChoice.choices,
             "metals": Metal.choices,
             "sizes": SizeClass.choices,
@@ -86,16 +109,22 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = get_enterprise_for_user(request.user, pk)
+    user = request.user
+    enterprise = get_enterprise_for_user(user, pk)
+    membership = membership_of(user)
+    sees_assessments = sees_self_assessments_of(user, enterprise)
     return render(
         request,
         "web/enterprise_detail.html",
         {
             "enterprise": enterprise,
-            "can_edit": can_edit(request.user, enterprise),
+            "can_edit": can_edit(user, enterprise),
+            "overseer": can_verify(user, enterprise),
+            "own": membership is not None and membership.organisation_id == enterprise.organisation_id,
             "units": enterprise.units.all(),
-            "contacts": enterprise.contacts.all(),
-            "assessments": selectors.assessments_for_profile(request.user, enterprise),
+            "contacts": enterprise.contacts.all() if sees_contacts(user, enterprise) else None,
+            "sees_assessments": sees_assessments,
+            "assessments": selectors.assessments_for_profile(user, enterprise) if sees_assessments else [],
         },
     )
 
