@@ -35,7 +35,7 @@ from nfmaturity.enterprises.access import (
     visible_enterprises,
 )
 from nfmaturity.enterprises.models import Metal, SectorChoice, SizeClass, VerificationState
-from nfmaturity.web import selectors
+from nfmaturity.web import landing, selectors
 
 
 @never_cache
@@ -49,8 +49,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:  # newcomers see what the platform is and how to start
+        return landing.front_page(request)
     membership = membership_of(request.user)
     kind = membership.organisation.kind if membership else None
     if kind == OrganisationKind.ENTERPRISE:
