@@ -231,7 +231,7 @@ def test_progress_shows_seven_of_722_as_nine_tenths(world: World, draft: Assessm
             expected_version=0,
         )
     body = _text(world.client("ent_member").get(f"/assessments/{draft.pk}/"))
-    assert "已评 7 / 722 项（0.9%）" in body and 'style="width: 0.9%"' in body
+    assert "已评 7 / 722 项（0.9%）" in body and 'value="0.9" max="100"' in body
 
 
 # --- evidence ------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from nfmaturity.accounts.models import Membership, Organisation, OrganisationKind
+from nfmaturity.accounts.models import Invitation, InvitationState, Membership, Organisation, OrganisationKind
 
 AnyUser = User | AnonymousUser
 
@@ -41,6 +41,30 @@ def get_organisation_for_admin(user: AnyUser) -> Organisation:
     if not membership.is_admin:
         raise PermissionDenied
     return membership.organisation
+
+
+def get_member_for_admin(user: AnyUser, pk: int) -> Membership:
+    """A membership of the organisation ``user`` administers; 404 for any other, as for a missing one."""
+    organisation = get_organisation_for_admin(user)
+    membership = (
+        Membership.objects.select_related("user", "organisation")
+        .filter(pk=pk, organisation=organisation)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def get_invitation_for_admin(user: AnyUser, pk: int) -> Invitation:
+    """A pending invitation of the organisation ``user`` administers; 404 for any other."""
+    organisation = get_organisation_for_admin(user)
+    invitation = Invitation.objects.filter(
+        pk=pk, organisation=organisation, state=InvitationState.PENDING
+    ).first()
+    if invitation is None:
+        raise Http404
+    return invitation
 
 
 def is_regulator(user: AnyUser) -> bool:

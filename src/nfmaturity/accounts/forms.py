@@ -6,6 +6,7 @@ from django.utils.functional import lazy
 
 from nfmaturity.accounts.models import ROLES_BY_KIND, Invitation, Organisation
 from nfmaturity.accounts.passwords import check_new_password, password_rules_text
+from nfmaturity.accounts.services import lowest_role
 
 # Lazy: the rules come from settings, which tests may override after this module is imported.
 _password_rules_hint = lazy(password_rules_text, str)
@@ -54,6 +55,26 @@ class InvitationForm(forms.Form):
         role = self.fields["role"]
         assert isinstance(role, forms.ChoiceField)  # declared above; narrows the type for mypy
         role.choices = [(r.value, r.label) for r in ROLES_BY_KIND[organisation.kind]]
+        # The fewest rights unless the admin deliberately picks more.
+        role.initial = lowest_role(organisation.kind)
+
+
+REASON_HELP = "可选；写入审计日志"
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label="新角色")
+    reason = forms.CharField(label="原因", max_length=500, required=False, help_text=REASON_HELP)
+
+    def __init__(self, *args: object, organisation: Organisation, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)  # declared above; narrows the type for mypy
+        role.choices = [(r.value, r.label) for r in ROLES_BY_KIND[organisation.kind]]
+
+
+class RemoveMemberForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=500, required=False, help_text=REASON_HELP)
 
 
 class AcceptInvitationForm(forms.Form):

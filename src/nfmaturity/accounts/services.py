@@ -116,23 +116,29 @@ def invite_colleague(
     return IssuedInvitation(invitation=invitation, token=token)
 
 
-def find_open_invitation(token: str) -> Invitation | None:
-    invitation = (
-        Invitation.objects.select_related("organisation")
-        .filter(token_hash=token_hash(token), state=InvitationState.PENDING)
-        .first()
-    )
-    if invitation is None or invitation.expires_at < timezone.now():
-        return None
-    return invitation
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation of a link, in whatever state (see ``closed_reason``)."""
+    return Invitation.objects.select_related("organisation").filter(token_hash=token_hash(token)).first()
+
+
+def closed_reason(invitation: Invitation) -> str | None:
+    """Why the link of ``invitation`` no longer works, in words for its holder; None while it is open."""
+    if invitation.state == InvitationState.REVOKED:
+        return "该邀请已被管理员撤销，链接不再有效。如仍需加入，请联系管理员重新邀请。"
+    if invitation.state == InvitationState.ACCEPTED:
+        return "该邀请链接已被使用。如已设置账户，请直接登录。"
+    if invitation.expires_at < timezone.now():
+        return "该邀请链接已过期，请联系管理员重新邀请。"
+    return None
 
 
 @transaction.atomic
 def accept_invitation(*, invitation: Invitation, username: str, password: str) -> User:
     # Lock the row so one link cannot create two accounts when clicked twice at once.
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if locked.state != InvitationState.PENDING or locked.expires_at < timezone.now():
-        raise ValidationError("邀请链接已失效，请联系管理员重新邀请")
+    reason = closed_reason(locked)
+    if reason is not None:
+        raise ValidationError(reason)
     user = create_member(
         organisation=locked.organisation,
         username=username,

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 PLAIN_500 = (
     '<!doctype html><html lang="zh-hans"><head><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width, initial-scale=1"><title>服务器出错</title></head>'
-    '<body style="font-family: sans-serif; margin: 2rem"><h1>服务器出错（500）</h1>'
+    "<body><h1>服务器出错（500）</h1>"
     "<p>平台处理您的请求时出错，错误已记录。请稍后重试；如果问题持续，请联系平台管理员。</p>"
     '<p><a href="/">返回工作台</a></p></body></html>'
 )
