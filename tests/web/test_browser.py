@@ -50,7 +50,8 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 def test_it_runs_the_self_assessment_journey(world: World, live_server, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     base = live_server.url
     page.goto(f"{base}/")
-    shot(page, "01-login")
+    shot(page, "01-front-page")
+    page.get_by_role("link", name="登录", exact=True).first.click()
     page.fill("#id_username", "ent_admin")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
