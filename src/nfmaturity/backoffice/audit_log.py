@@ -91,11 +91,6 @@ class Page:
     older: Cursor | None
 
 
-def _with_people(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
-    # The actor and their organisation come with the event: one query for the whole page.
-    return events.select_related("actor", "actor__membership__organisation")
-
-
 def page_of(
     events: QuerySet[AuditEvent],
     *,
@@ -106,9 +101,9 @@ def page_of(
     """The newest ``size`` events older than ``before``, or the oldest ``size`` newer than ``after``."""
     if after is not None:
         rows = list(
-            _with_people(events)
-            .filter(Q(at__gt=after.at) | Q(at=after.at, pk__gt=after.pk))
-            .order_by("at", "pk")[: size + 1]
+            events.filter(Q(at__gt=after.at) | Q(at=after.at, pk__gt=after.pk)).order_by("at", "pk")[
+                : size + 1
+            ]
         )
         more_newer = len(rows) > size
         rows = rows[:size][::-1]
@@ -117,7 +112,7 @@ def page_of(
             newer=Cursor.of(rows[0]) if rows and more_newer else None,
             older=Cursor.of(rows[-1]) if rows else None,
         )
-    query = _with_people(events)
+    query = events
     if before is not None:
         query = query.filter(Q(at__lt=before.at) | Q(at=before.at, pk__lt=before.pk))
     rows = list(query.order_by("-at", "-pk")[: size + 1])
