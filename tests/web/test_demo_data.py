@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 
-from nfmaturity.accounts.models import NATIONAL_JURISDICTION, Organisation, OrganisationKind
-from nfmaturity.accounts.services import create_organisation
+from nfmaturity.accounts.models import NATIONAL_JURISDICTION, Membership, Organisation, OrganisationKind, Role
+from nfmaturity.accounts.services import create_organisation, remove_member
 from nfmaturity.assessments.models import Assessment, AssessmentState, RatingRecord, Result
 from nfmaturity.audit.models import AuditAction, AuditEvent
 from nfmaturity.enterprises.models import Enterprise, VerificationState
@@ -84,13 +84,26 @@ def test_demo_data_is_flagged_verified_and_reloads_idempotently(db: None) -> Non
     # the regulator migrated to national. A rerun adopts them rather than refusing its own data.
     Organisation.objects.filter(name__in=[REGULATOR_NAME, BODY_NAME]).update(is_demo=False)
     Organisation.objects.filter(name=REGULATOR_NAME).update(jurisdiction=NATIONAL_JURISDICTION)
+    # Someone trying the member pages removed a printed login: the rerun neither refuses the database for
+    # that deactivated account nor leaves the login broken.
+    member = Membership.objects.get(user__username="demo-enterprise-member")
+    remove_member(actor=User.objects.get(username="demo-enterprise-admin"), membership=member)
+    assert real_data() == ""
     before = _counts()
     load_demo("another-pass-2024")
+    restored = User.objects.get(username="demo-enterprise-member")
+    assert restored.is_active and restored.membership.role == Role.ENTERPRISE_MEMBER
     assert _counts() == before
     assert not Organisation.objects.filter(is_demo=False).exists()
     assert Organisation.objects.get(name=REGULATOR_NAME).jurisdiction == "450000"
     # Every demo account takes the new password, the enterprise admins (demo-e01 …) included.
-    for username in ("demo-admin", "demo-national-regulator", "demo-e01", f"demo-e{len(ENTERPRISES):02d}"):
+    for username in (
+        "demo-admin",
+        "demo-national-regulator",
+        "demo-enterprise-member",
+        "demo-e01",
+        "demo-e39",
+    ):
         assert User.objects.get(username=username).check_password("another-pass-2024")
 
 

@@ -25,7 +25,8 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from nfmaturity.accounts.models import (
@@ -39,7 +40,7 @@ from nfmaturity.accounts.services import create_member, create_organisation
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import Assessment, RatingRecord, RatingValue
 from nfmaturity.assessments.services import start_self_assessment, submit_assessment
-from nfmaturity.audit.models import AuditAction
+from nfmaturity.audit.models import AuditAction, AuditEvent
 from nfmaturity.audit.services import record_event
 from nfmaturity.enterprises.models import Enterprise, SectorChoice, SizeClass, UnitKind, VerificationState
 from nfmaturity.enterprises.regions import regions
@@ -161,15 +162,27 @@ def real_data() -> str:
     """What in the database is not demo data, in Chinese words; "" when there is none.
 
     Every organisation (enterprise, body, regulator) that is not demo data counts, and so does every user
-    outside the demo organisations, except superusers: an operator's own admin account in an otherwise
-    empty database does not make it a real one.
+    outside the demo organisations, except superusers (an operator's own admin account in an otherwise
+    empty database does not make it a real one) and people removed from a demo organisation (their
+    account stays, deactivated, without an organisation: the audit trail says where they were).
     """
     real_organisations = Organisation.objects.filter(Q(is_demo=False) | Q(enterprise__is_demo=False)).exclude(
         _legacy_organisations()
     )
     demo_organisations = Organisation.objects.exclude(pk__in=real_organisations.values("pk"))
-    real_users = User.objects.filter(is_superuser=False).exclude(
-        membership__organisation__in=demo_organisations
+    removed_from_demo = (
+        AuditEvent.objects.filter(
+            action=AuditAction.MEMBER_REMOVED,
+            object_type=User._meta.label_lower,
+            organisation_id__in=demo_organisations.values("pk"),
+        )
+        .annotate(user_pk=Cast("object_id", BigIntegerField()))
+        .values("user_pk")
+    )
+    real_users = (
+        User.objects.filter(is_superuser=False)
+        .exclude(membership__organisation__in=demo_organisations)
+        .exclude(pk__in=removed_from_demo)
     )
     organisation_count, user_count = real_organisations.count(), real_users.count()
     if not organisation_count and not user_count:
@@ -280,6 +293,9 @@ def _ensure_user(
 ) -> User:
     user = User.objects.filter(username=username).first()
     if user is not None:
+        if organisation is not None:
+            assert role is not None
+            _restore_login(user, organisation, role)
         return user
     if organisation is None:
         return User.objects.create_superuser(username=username, password=password, first_name=name)
@@ -287,6 +303,37 @@ def _ensure_user(
     return create_member(
         organisation=organisation, username=username, password=password, role=role, full_name=name
     )
+
+
+def _restore_login(user: User, organisation: Organisation, role: Role) -> None:
+    """Trying the member pages, someone may have removed a printed demo login or changed its role: a
+    rerun makes it work as printed again (audited, like any change of membership)."""
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None:
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+        record_event(
+            actor=None,
+            action=AuditAction.MEMBER_JOINED,
+            obj=user,
+            organisation_id=organisation.pk,
+            new={"username": user.username, "role": role},
+            reason=DEMO_NOTE,
+        )
+    elif membership.organisation_id == organisation.pk and membership.role != role:
+        old_role, membership.role = membership.role, role
+        membership.save(update_fields=["role"])
+        record_event(
+            actor=None,
+            action=AuditAction.ROLE_CHANGED,
+            obj=user,
+            organisation_id=organisation.pk,
+            old={"role": old_role},
+            new={"role": role},
+            reason=DEMO_NOTE,
+        )
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
 
 
 def _demo_organisation(name: str, kind: OrganisationKind, jurisdiction: str, actor: User) -> Organisation:
