@@ -59,7 +59,7 @@ def register(client: Client, password: str) -> str:
             "size": "small",
             "admin_name": ACCOUNT["name"],
             "admin_email": ACCOUNT["email"],
-            "admin_username": ACCOUNT["username"],
+            "login_stem": ACCOUNT["username"],
             "password1": password,
             "password2": password,
         },
