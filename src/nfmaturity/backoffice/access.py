@@ -23,6 +23,7 @@ from django.http import Http404
 from nfmaturity.accounts.access import AnyUser, membership_of
 from nfmaturity.accounts.models import Invitation, Membership, Organisation, OrganisationKind
 from nfmaturity.audit.models import AuditEvent
+from nfmaturity.enterprises.access import in_jurisdiction
 from nfmaturity.enterprises.models import Enterprise
 
 
@@ -67,24 +68,6 @@ def require_seat(user: AnyUser, *desks: Desk) -> Seat:
     return seat
 
 
-def enterprises_in_jurisdiction(jurisdiction: str) -> QuerySet[Enterprise]:
-    # TEMPORARY until enterprises.access provides the shared rule.
-    from nfmaturity.accounts.models import NATIONAL_JURISDICTION
-
-    if jurisdiction == NATIONAL_JURISDICTION:
-        return Enterprise.objects.all()
-    if not jurisdiction:
-        return Enterprise.objects.none()
-    prefix = (
-        jurisdiction[:2]
-        if jurisdiction.endswith("0000")
-        else jurisdiction[:4]
-        if jurisdiction.endswith("00")
-        else jurisdiction
-    )
-    return Enterprise.objects.filter(region_code__startswith=prefix)
-
-
 def _own_id(seat: Seat) -> int:
     assert seat.organisation is not None  # regulator and organisation-admin seats always have one
     return seat.organisation.pk
@@ -95,7 +78,9 @@ def visible_organisations(seat: Seat) -> QuerySet[Organisation]:
         return Organisation.objects.all()
     if seat.desk is Desk.REGULATOR:
         assert seat.organisation is not None  # a regulator seat always has its organisation
-        inside = enterprises_in_jurisdiction(seat.organisation.jurisdiction).values("organisation_id")
+        inside = in_jurisdiction(Enterprise.objects.all(), seat.organisation.jurisdiction).values(
+            "organisation_id"
+        )
         return Organisation.objects.filter(Q(pk=seat.organisation.pk) | Q(pk__in=inside))
     return Organisation.objects.filter(pk=_own_id(seat))
 

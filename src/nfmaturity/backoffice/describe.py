@@ -20,7 +20,6 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from nfmaturity.accounts.models import (
-    NATIONAL_JURISDICTION,
     Invitation,
     InvitationState,
     Membership,
@@ -124,12 +123,6 @@ _STATE_LABELS: dict[str, Mapping[str, str]] = {
 }
 
 
-def jurisdiction_name(code: str) -> str:
-    if code == NATIONAL_JURISDICTION:
-        return "全国"
-    return regions.full_name(code) if code else "—"
-
-
 def _labels(choices: Mapping[str, str], values: object) -> str:
     if not isinstance(values, list):
         return str(values)
@@ -171,7 +164,7 @@ _VALUE_FORMATS: dict[str, Callable[[object], str]] = {
     "role": _choice(Role.choices),
     "kind": _choice([*OrganisationKind.choices, *UnitKind.choices]),
     "verification": _choice(VerificationState.choices),
-    "jurisdiction": lambda v: jurisdiction_name(str(v)),
+    "jurisdiction": lambda v: regions.jurisdiction_name(str(v)) if v else "—",
     "region_code": lambda v: regions.full_name(str(v)),
     "sectors": lambda v: _labels(dict(SectorChoice.choices), v),
     "sector": lambda v: _choice(SectorChoice.choices)(v) if v else "（无）",

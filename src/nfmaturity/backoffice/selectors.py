@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from nfmaturity.accounts.models import Invitation, InvitationState, Membership, Organisation, OrganisationKind
-from nfmaturity.backoffice.describe import jurisdiction_name
 from nfmaturity.enterprises.models import Enterprise
+from nfmaturity.enterprises.regions import jurisdiction_name
 
 
 def organisation_list(

@@ -23,7 +23,7 @@ from nfmaturity.accounts.models import Invitation, InvitationState, Organisation
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.backoffice import access, audit_log, selectors
 from nfmaturity.backoffice.access import Desk, Seat
-from nfmaturity.backoffice.describe import describe_events, jurisdiction_name, person
+from nfmaturity.backoffice.describe import describe_events, person
 from nfmaturity.backoffice.export import audit_workbook_file
 from nfmaturity.backoffice.forms import (
     AuditFilterForm,
@@ -33,6 +33,7 @@ from nfmaturity.backoffice.forms import (
     RenameForm,
     RoleForm,
 )
+from nfmaturity.enterprises.regions import jurisdiction_name
 
 PAGE_SIZE = 50
 
