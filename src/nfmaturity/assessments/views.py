@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.assessments import selectors, services
@@ -52,6 +52,7 @@ def _common(request: HttpRequest, assessment: Assessment) -> dict[str, object]:
 
 
 @login_required
+@require_safe  # pages that only read: a POST is refused before any lookup
 def overview(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk)
     domains = selectors.outline(assessment)
@@ -70,6 +71,7 @@ def overview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def row(request: HttpRequest, pk: int, index: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk)
     row, groups, row_rated = selectors.row_page(assessment, index)
@@ -264,6 +266,7 @@ def withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_attachment_for_user(request.user, pk)
     return FileResponse(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from nfmaturity.assessments import comparison
 from nfmaturity.assessments.access import get_enterprise_assessments_for_user, visible_assessments
@@ -13,6 +14,7 @@ from nfmaturity.assessments.selectors import assessments_with_results
 
 
 @login_required
+@require_safe  # pages that only read: a POST is refused before any lookup
 def history(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
     enterprise = get_enterprise_assessments_for_user(request.user, enterprise_pk)
     rows = assessments_with_results(visible_assessments(request.user).filter(enterprise=enterprise))
@@ -25,6 +27,7 @@ def history(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def compare(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
     enterprise = get_enterprise_assessments_for_user(request.user, enterprise_pk)
     pool = visible_assessments(request.user).filter(enterprise=enterprise, state=AssessmentState.SUBMITTED)

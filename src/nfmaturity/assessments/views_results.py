@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.views.decorators.http import require_safe
 
 from nfmaturity.assessments import report
 from nfmaturity.assessments.access import can_fill, get_assessment_for_user
@@ -27,6 +28,7 @@ EXPLAIN_TARGET = re.compile(r"total|level:[1-5]|cell:\d{1,3}:[1-5]")
 
 
 @login_required
+@require_safe  # pages that only read: a POST is refused before any lookup
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk)
     fillable = assessment.is_draft and can_fill(request.user, assessment)
@@ -51,6 +53,7 @@ def _fragment_error(request: HttpRequest, template: str, message: str) -> HttpRe
 
 
 @login_required
+@require_safe
 def explain(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk)
     target = request.GET.get("target", "total")
@@ -77,6 +80,7 @@ def explain(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def plan(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_assessment_for_user(request.user, pk)
     raw_target = request.GET.get("target", "")

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from nfmaturity.accounts.access import is_body, membership_of
 from nfmaturity.accounts.models import OrganisationKind
@@ -39,6 +40,7 @@ from nfmaturity.web import landing, selectors
 
 
 @never_cache
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:
@@ -69,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     jurisdiction = jurisdiction_of(user)  # regulators and the platform admin: scores and verification states
@@ -109,6 +112,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     enterprise = get_enterprise_for_user(user, pk)
