@@ -112,6 +112,11 @@ FIELD_LABELS: dict[str, str] = {
     "holder": "原持有企业",
     "claimant": "认领企业",
 }
+# Where one key means something else on another kind of object.
+FIELD_LABELS_BY_TYPE: dict[str, dict[str, str]] = {
+    "assessments.attachment": {"name": "文件名", "size": "大小"},
+    "assessments.assessment": {"file": "工作簿文件"},
+}
 # Keys the object column already says (the rating's requirement and assessment), or machine detail.
 HIDDEN_FIELDS = frozenset({"requirement_id", "assessment_id", "same_file_at"})
 
@@ -231,7 +236,7 @@ def changes_of(event: AuditEvent) -> list[Change]:
             continue  # a first rating with no reason or note
         out.append(
             Change(
-                FIELD_LABELS.get(key, key),
+                FIELD_LABELS_BY_TYPE.get(event.object_type, {}).get(key) or FIELD_LABELS.get(key, key),
                 format_value(event.object_type, key, old_map[key]) if in_old and old is not None else None,
                 format_value(event.object_type, key, new_map[key]) if in_new else None,
             )
