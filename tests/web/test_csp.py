@@ -217,6 +217,16 @@ def test_no_page_breaks_the_content_security_policy(  # type: ignore[no-untyped-
     page.wait_for_selector("#row-progress strong:text-is('1')")
     page.get_by_role("button", name="评分说明").click()
     watch.check("questionnaire row after a save")
+    # An invitation: the link shown once, copied by the static script's button.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page.goto(f"{base}/accounts/members/")
+    page.fill("#id_full_name", "王工")
+    page.fill("#id_email", "wang@example.cn")
+    page.get_by_role("button", name="生成邀请链接").click()
+    page.get_by_role("button", name="复制链接").click()
+    page.wait_for_selector("button:text-is('已复制')")
+    assert "/accounts/invitation/" in page.evaluate("navigator.clipboard.readText()")
+    watch.check("members page with an invitation link")
     page.context.clear_cookies()
 
     # The platform admin's pages, whatever they are by now.
