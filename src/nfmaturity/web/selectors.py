@@ -105,10 +105,11 @@ def industry_overview(user: AnyUser) -> dict[str, Any]:
     )
     assessed = [r for r in rows if r["latest_grade"] is not None]
     grades = Counter(r["latest_grade"] for r in assessed)
-    by_region: dict[str, Counter[int]] = {}
+    by_region: dict[str, Counter[int]] = {}  # by division code, so ties are listed in GB/T 2260 order
     for r in assessed:
-        label = _subdivision_label(jurisdiction, regions.subdivision(jurisdiction, r["region_code"]))
-        by_region.setdefault(label, Counter())[r["latest_grade"]] += 1
+        by_region.setdefault(regions.subdivision(jurisdiction, r["region_code"]), Counter())[
+            r["latest_grade"]
+        ] += 1
     by_size: dict[str, Counter[int]] = {}
     for r in assessed:
         by_size.setdefault(SizeClass(r["size"]).label, Counter())[r["latest_grade"]] += 1
@@ -125,10 +126,10 @@ def industry_overview(user: AnyUser) -> dict[str, Any]:
         "grade_short": [label.split(" ")[0] for label in GradeLevel.labels],
         "grade_counts": [grades.get(g, 0) for g in levels],
         "region_heading": regions.subdivision_heading(jurisdiction),
-        "by_region": sorted(
-            ((name, [c.get(g, 0) for g in levels], sum(c.values())) for name, c in by_region.items()),
-            key=lambda t: (-t[2], t[0]),
-        ),
+        "by_region": [
+            (_subdivision_label(jurisdiction, code), [c.get(g, 0) for g in levels], sum(c.values()))
+            for code, c in sorted(by_region.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+        ],
         "by_size": [
             (size.label, [by_size[size.label].get(g, 0) for g in levels], sum(by_size[size.label].values()))
             for size in SizeClass
