@@ -23,6 +23,9 @@ from nfmaturity.enterprises.names import same_names
 from nfmaturity.enterprises.registration import ADDRESS_KEY
 from nfmaturity.enterprises.uscc import UsccError, describe, validate_uscc
 
+# A busy address (a shared office, an agent) may have registered hundreds: the most recent few show the pattern.
+SHOWN_PER_ADDRESS = 20
+
 
 class Level(Enum):
     OK = "ok"
@@ -149,12 +152,18 @@ def reviews(enterprises: list[Enterprise]) -> list[Review]:
     # Other registrations from the same client address (self-registrations record it).
     addresses = {r.registered_from for r in by_pk.values() if r.registered_from}
     if addresses:
+        # object_type first: the (object_type, object_id) index narrows the scan to enterprise events,
+        # never the millions of rating events beside them.
         same_address = AuditEvent.objects.filter(
-            action=AuditAction.ENTERPRISE_REGISTERED, **{f"new__{ADDRESS_KEY}__in": sorted(addresses)}
+            object_type=Enterprise._meta.label_lower,
+            action=AuditAction.ENTERPRISE_REGISTERED,
+            **{f"new__{ADDRESS_KEY}__in": sorted(addresses)},
         ).values_list("object_id", f"new__{ADDRESS_KEY}")
         ids_by_address: dict[str, list[int]] = {}
-        for object_id, address in same_address:
-            ids_by_address.setdefault(str(address), []).extend(_enterprise_ids([object_id]))
+        for object_id, address in same_address.order_by("-at"):
+            ids = ids_by_address.setdefault(str(address), [])
+            if len(ids) < SHOWN_PER_ADDRESS:  # the most recent are enough to show a pattern
+                ids.extend(_enterprise_ids([object_id]))
         found = Enterprise.objects.in_bulk(sorted({i for ids in ids_by_address.values() for i in ids}))
         for review in by_pk.values():
             review.same_address = [

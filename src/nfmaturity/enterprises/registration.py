@@ -52,6 +52,7 @@ def new_login_name(stem: str) -> str:
 def recent_registrations(address: str) -> int:
     """Self-registrations from ``address`` in the past hour."""
     return AuditEvent.objects.filter(
+        object_type="enterprises.enterprise",
         action=AuditAction.ENTERPRISE_REGISTERED,
         at__gte=timezone.now() - WINDOW,
         **{f"new__{ADDRESS_KEY}": address},
