@@ -164,6 +164,7 @@ def test_verifying_records_who_when_and_why(world: World) -> None:
     pending = world.pending
     assert pending is not None
     client = world.client("regulator")
+    assert "去核验" in client.get(f"/enterprises/{pending.pk}/").content.decode()
     response = client.post(
         f"/enterprises/verification/{pending.pk}/", {"decision": "verify", "note": "已核对执照"}
     )
@@ -221,7 +222,7 @@ def test_granting_a_claim_moves_the_code_and_both_trails_record_it(world: World)
     code = world.enterprise.uscc
     client = world.client("regulator")
     queue = client.get("/enterprises/verification/")
-    assert list(queue.context["claims"]) == [claim]
+    assert queue.context["claims"] == [(claim, claim.claimant)]
     page = client.get(f"/enterprises/verification/{claim.claimant_id}/").content.decode()
     assert "营业执照上的代码是本公司的" in page and "改配给认领方" in page
     assert (
@@ -268,13 +269,15 @@ def test_refusing_a_claim_leaves_the_code_where_it_was(world: World) -> None:
 
 def test_a_claim_across_jurisdictions_needs_a_reviewer_of_both(world: World) -> None:
     claim = claim_against(world, region="430100")  # the claimant is in 湖南, the holder in 广西
-    for persona in ("regulator", "hunan_regulator"):
-        page = world.client(persona).get("/enterprises/verification/").context["claims"]
-        assert list(page) == [claim]  # both see it: it concerns one of theirs
+    # Both see it (it concerns one of theirs), each from the page of its own enterprise, where it is told
+    # who may decide; neither may decide it.
+    for persona, own in (("hunan_regulator", claim.claimant), ("regulator", world.enterprise)):
         with pytest.raises(PermissionDenied):
             grant_claim(actor=world.users[persona], claim=claim, reason="越权")
-    hunan_page = world.client("hunan_regulator").get(f"/enterprises/verification/{claim.claimant_id}/")
-    assert "须由同时管辖双方的主管部门或平台管理员处理" in hunan_page.content.decode()
+        listed = world.client(persona).get("/enterprises/verification/").context["claims"]
+        assert listed == [(claim, own)]
+        page = world.client(persona).get(f"/enterprises/verification/{own.pk}/").content.decode()
+        assert "营业执照上的代码是本公司的" in page and "须由同时管辖双方的主管部门或平台管理员处理" in page
     assert (
         world.client("regulator")
         .post(f"/enterprises/verification/claims/{claim.pk}/", {"decision": "grant", "reason": "越权"})

@@ -57,6 +57,17 @@ def can_decide_claim(user: AnyUser, claim: CodeClaim, holder: Enterprise | None)
     return can_verify(user, claim.claimant) and (holder is None or can_verify(user, holder))
 
 
+def claim_page(user: AnyUser, claim: CodeClaim) -> Enterprise:
+    """Where the user handles a claim: the claimant's verification page, or the holder's when only the
+    holder is inside the user's jurisdiction."""
+    if can_verify(user, claim.claimant):
+        return claim.claimant
+    holder = current_holder(claim) or claim.holder
+    if holder is None or not can_verify(user, holder):
+        raise Http404
+    return holder
+
+
 def get_claim_for_review(user: AnyUser, pk: int) -> CodeClaim:
     claim = claims_for_review(user).filter(pk=pk).first()
     if claim is None:

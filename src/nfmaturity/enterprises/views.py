@@ -144,7 +144,9 @@ def verification_queue(request: AuthenticatedRequest) -> HttpResponse:
             "reviews": checks.reviews(list(page.object_list)),
             "state": state,
             "states": VerificationState.choices,
-            "claims": review.claims_for_review(request.user),
+            "claims": [
+                (c, review.claim_page(request.user, c)) for c in review.claims_for_review(request.user)
+            ],
         },
     )
 
@@ -226,6 +228,7 @@ def verify_identity(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide_claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     claim = review.get_claim_for_review(request.user, pk)
+    page = review.claim_page(request.user, claim)  # where the user came from, and returns to
     form = ClaimDecisionForm(request.POST)
     if form.is_valid():
         reason = form.cleaned_data["reason"]
@@ -239,5 +242,5 @@ def decide_claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            return redirect("enterprises:verify", pk=claim.claimant_id)
-    return _verify_page(request, claim.claimant, claim_forms={claim.pk: form}, status=422)
+            return redirect("enterprises:verify", pk=page.pk)
+    return _verify_page(request, page, claim_forms={claim.pk: form}, status=422)
