@@ -162,6 +162,9 @@ def test_the_filters_narrow_by_organisation_user_object_action_and_time(
     assert len(_rows(ratings)) == 2 and "评分：部分满足 → 全部满足" in ratings
     by_user = _text(_html(world, "platform_admin", f"?user={world.users['outsider'].pk}"))  # type: ignore[attr-defined]
     assert "操作人：outsider" in by_user and "南丹锡业" not in by_user
+    one = _html(world, "platform_admin", f"?object_type=assessments.assessment&object_id={story.pk}")
+    assert len(_rows(one)) == 2 and f"对象：自评估 #{story.pk} 的全部记录" in one
+    assert "请选择对象类型" in _html(world, "platform_admin", f"?object_id={story.pk}")
     typed_user = _text(_html(world, "platform_admin", "?actor=outsid"))
     assert "百色铝业有限公司" in typed_user and "ent_admin" not in typed_user
 

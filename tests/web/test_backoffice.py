@@ -182,6 +182,10 @@ def test_it_answers_each_persona_as_the_matrix_says(world: World) -> None:
             if got != status:
                 wrong.append(f"POST {url} {persona}: {got} != {status}")
     assert not wrong, "\n".join(wrong)
+    # Not yours reads exactly like missing (the per-response CSRF token aside).
+    hidden = clients["regulator"].get(f"/backoffice/organisations/{ids['h']}/")
+    missing = clients["regulator"].get("/backoffice/organisations/99999/")
+    assert _masked(hidden.content) == _masked(missing.content)
     assert requests == len(MATRIX) * len(PERSONAS) + len(WRITES) * (len(PERSONAS) - 1)
     # Nothing the refused writes asked for happened.
     assert not AuditEvent.objects.filter(
@@ -191,6 +195,10 @@ def test_it_answers_each_persona_as_the_matrix_says(world: World) -> None:
             AuditAction.INVITATION_REVOKED,
         ]
     ).exists()
+
+
+def _masked(content: bytes) -> bytes:
+    return re.sub(rb"[A-Za-z0-9]{64}", b"<csrf>", content)
 
 
 def test_the_django_admin_is_gone(world: World) -> None:

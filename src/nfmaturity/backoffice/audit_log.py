@@ -29,6 +29,7 @@ class Filters:
     actor_id: int | None = None
     actor_name: str = ""
     object_type: str = ""
+    object_id: str = ""  # one object's history, with object_type (the (type, id) index serves it)
     action: str = ""
     date_from: date | None = None
     date_to: date | None = None  # inclusive
@@ -53,6 +54,8 @@ def filtered(events: QuerySet[AuditEvent], f: Filters) -> QuerySet[AuditEvent]:
         events = events.filter(actor_id__in=people)
     if f.object_type:
         events = events.filter(object_type=f.object_type)
+        if f.object_id:
+            events = events.filter(object_id=f.object_id)
     if f.action:
         events = events.filter(action=f.action)
     if f.date_from is not None:

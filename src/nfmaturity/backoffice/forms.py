@@ -105,10 +105,13 @@ class AuditFilterForm(forms.Form):
     # Set by links on the page (an organisation's or a person's events); shown as a removable chip.
     org = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     user = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    object_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "截止日期不能早于起始日期")
+        if data.get("object_id") and not data.get("object_type"):
+            self.add_error("object_type", "请选择对象类型")
         return data

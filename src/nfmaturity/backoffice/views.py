@@ -23,7 +23,7 @@ from nfmaturity.accounts.models import Invitation, InvitationState, Organisation
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.backoffice import access, audit_log, selectors
 from nfmaturity.backoffice.access import Desk, Seat
-from nfmaturity.backoffice.describe import describe_events, person
+from nfmaturity.backoffice.describe import OBJECT_TYPES, describe_events, person
 from nfmaturity.backoffice.export import audit_workbook_file
 from nfmaturity.backoffice.forms import (
     AuditFilterForm,
@@ -341,6 +341,7 @@ def _audit_query(request: AuthenticatedRequest, seat: Seat) -> tuple[AuditFilter
             actor_id=data["user"],
             actor_name=data["actor"].strip(),
             object_type=data["object_type"],
+            object_id=data["object_id"],
             action=data["action"],
             date_from=data["date_from"],
             date_to=data["date_to"],
@@ -354,6 +355,8 @@ def _audit_query(request: AuthenticatedRequest, seat: Seat) -> tuple[AuditFilter
         if data["user"]:
             found_user = User.objects.filter(pk=data["user"]).first()
             chips["user"] = f"操作人：{person(found_user)}" if found_user else "操作人：（不存在）"
+        if data["object_id"] and data["object_type"]:
+            chips["object_id"] = f"对象：{OBJECT_TYPES[data['object_type']]} #{data['object_id']} 的全部记录"
     return form, events, chips
 
 
