@@ -613,13 +613,6 @@ def test_every_url_pattern_is_in_the_matrix() -> None:
     assert not stale, f"rows for URL patterns that no longer exist: {stale}"
 
 
-def test_the_matrix_makes_this_many_requests() -> None:
-    # Printed with -s; the figure quoted in the closing note.
-    requests = len(MATRIX) * 2 * len(PERSONAS)
-    print(f"\naccess matrix: {len(MATRIX)} URLs × GET/POST × {len(PERSONAS)} personas = {requests} requests")
-    assert requests == len(MATRIX) * 22
-
-
 def test_it_hides_another_enterprises_assessment_exactly_like_a_missing_one(
     db: None, module_world: World, ids: dict[str, object]
 ) -> None:

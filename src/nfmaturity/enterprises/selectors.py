@@ -1,4 +1,4 @@
-"""Reads over the registry alone: filters and counts.
+"""Reads over the registry alone: the list filters.
 
 Reads that join enterprises with assessment results live in ``nfmaturity.web.selectors``: the registry
 sits below the assessments layer and must not import it.
@@ -6,12 +6,12 @@ sits below the assessments layer and must not import it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
-from nfmaturity.enterprises import regions
 from nfmaturity.enterprises.models import Enterprise, Metal, SectorChoice, SizeClass
 
 
@@ -24,22 +24,20 @@ class RegistryFilter:
     size: str = ""
 
     @classmethod
-    def from_query(cls, query: QueryDict) -> RegistryFilter:
-        def pick(name: str, allowed: set[str]) -> str:
+    def from_query(cls, query: QueryDict, *, cities: Collection[str]) -> RegistryFilter:
+        """``cities``: the city codes this viewer may filter by (those of his jurisdiction)."""
+
+        def pick(name: str, allowed: Collection[str]) -> str:
             value = query.get(name, "")
             return value if value in allowed else ""
 
         return cls(
             q=query.get("q", "").strip()[:100],
-            city=pick("city", {r.code for r in guangxi_cities()}),
+            city=pick("city", cities),
             sector=pick("sector", set(SectorChoice.values)),
             metal=pick("metal", set(Metal.values)),
             size=pick("size", set(SizeClass.values)),
         )
-
-
-def guangxi_cities() -> list[regions.Region]:
-    return [r for r in regions.regions().values() if r.parent == "450000"]
 
 
 def filter_registry(queryset: QuerySet[Enterprise], filters: RegistryFilter) -> QuerySet[Enterprise]:
@@ -55,7 +53,3 @@ def filter_registry(queryset: QuerySet[Enterprise], filters: RegistryFilter) -> 
     if filters.size:
         queryset = queryset.filter(size=filters.size)
     return queryset
-
-
-def enterprise_count() -> int:
-    return Enterprise.objects.count()

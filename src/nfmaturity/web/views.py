@@ -7,8 +7,6 @@ assessment results, so they are composed here rather than in ``enterprises``, wh
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -78,11 +76,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     if jurisdiction is None and not is_body(user):
         raise PermissionDenied
     cities = regions.cities_within(jurisdiction if jurisdiction is not None else regions.NATIONAL)
-    # The registry's parser knows Guangxi's cities only; the choices here depend on who is looking.
-    city = request.GET.get("city", "")
-    filters = replace(
-        registry.RegistryFilter.from_query(request.GET), city=city if city in {c.code for c in cities} else ""
-    )
+    filters = registry.RegistryFilter.from_query(request.GET, cities={c.code for c in cities})
     queryset = visible_enterprises(user)
     state = request.GET.get("state", "")
     if jurisdiction is not None and state in VerificationState.values:
