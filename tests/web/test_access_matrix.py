@@ -476,23 +476,23 @@ def media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: object, media_root: Path) -> None:
     """Overrides the per-test folder of conftest: the module's evidence files live in one folder."""
-    settings.MEDIA_ROOT = media_root  # type: ignore[attr-defined]
+    settings.MEDIA_ROOT = media_root
 
 
 def _attach(assessment: Assessment, actor: object) -> int:
     requirement_id = sector_view(assessment.catalog_version, assessment.sector).rows[0].requirements[0].id
     return add_attachment(
         assessment=assessment,
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         requirement_id=requirement_id,
         upload=SimpleUploadedFile("制度.txt", "管理制度".encode(), content_type="text/plain"),
     ).attachment.pk
 
 
 def _submitted(enterprise: Enterprise, actor: object) -> Assessment:
-    assessment = start_self_assessment(enterprise=enterprise, actor=actor, sector=SectorChoice.SMELTING)  # type: ignore[arg-type]
+    assessment = start_self_assessment(enterprise=enterprise, actor=actor, sector=SectorChoice.SMELTING)
     fill(assessment, WORKED_CHECK, actor)
-    submit_assessment(assessment=assessment, actor=actor)  # type: ignore[arg-type]
+    submit_assessment(assessment=assessment, actor=actor)
     return assessment
 
 
@@ -502,18 +502,18 @@ def ids(module_world: World, django_db_blocker: object, media_root: Path) -> dic
     w = module_world
     admin = w.users["ent_admin"]
     assert w.pending is not None and w.hunan is not None
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root):  # type: ignore[attr-defined]
-        withdrawn = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)  # type: ignore[arg-type]
-        withdraw_assessment(assessment=withdrawn, actor=admin, reason="重新开始")  # type: ignore[arg-type]
-        submitted = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)  # type: ignore[arg-type]
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media_root):
+        withdrawn = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)
+        withdraw_assessment(assessment=withdrawn, actor=admin, reason="重新开始")
+        submitted = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)
         submitted_file = _attach(submitted, admin)
         fill(submitted, WORKED_CHECK, admin)
-        submit_assessment(assessment=submitted, actor=admin)  # type: ignore[arg-type]
-        draft = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)  # type: ignore[arg-type]
+        submit_assessment(assessment=submitted, actor=admin)
+        draft = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)
         draft_file = _attach(draft, admin)
         invitation = invite_colleague(
             organisation=w.enterprise.organisation,
-            actor=admin,  # type: ignore[arg-type]
+            actor=admin,
             email="xin@example.com",
             full_name="新同事",
             role=Role.ENTERPRISE_MEMBER,
@@ -531,8 +531,8 @@ def ids(module_world: World, django_db_blocker: object, media_root: Path) -> dic
             "hunan": w.hunan.pk,
             "org": w.enterprise.organisation_id,
             "hunan_org": w.hunan.organisation_id,
-            "regulator_org": w.users["regulator"].membership.organisation_id,  # type: ignore[attr-defined]
-            "membership": w.users["ent_member"].membership.pk,  # type: ignore[attr-defined]
+            "regulator_org": w.users["regulator"].membership.organisation_id,
+            "membership": w.users["ent_member"].membership.pk,
             "draft": draft.pk,
             "submitted": submitted.pk,
             "withdrawn": withdrawn.pk,
@@ -555,10 +555,10 @@ def sessions(module_world: World, ids: dict[str, object], django_db_blocker: obj
     """Each persona's session cookie, made once. One client per persona serves every request: a Client
     loads the whole middleware stack on its first request (WhiteNoise alone indexes every static file)."""
     out = {}
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+    with django_db_blocker.unblock():
         for persona in PERSONAS[1:]:
             client = Client()
-            client.force_login(module_world.users[persona])  # type: ignore[arg-type]
+            client.force_login(module_world.users[persona])
             out[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
     return out
 

@@ -61,12 +61,12 @@ def data(module_world: World, django_db_blocker: object) -> dict[str, Assessment
     """A submitted self-assessment, a draft and a contact for enterprise A."""
     w = module_world
     admin = w.users["ent_admin"]
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        submitted = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)  # type: ignore[arg-type]
+    with django_db_blocker.unblock():
+        submitted = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)
         fill(submitted, WORKED_CHECK, admin)
-        submit_assessment(assessment=submitted, actor=admin)  # type: ignore[arg-type]
-        draft = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)  # type: ignore[arg-type]
-        add_contact(enterprise=w.enterprise, actor=admin, name="张联系", phone="13800000000")  # type: ignore[arg-type]
+        submit_assessment(assessment=submitted, actor=admin)
+        draft = start_self_assessment(enterprise=w.enterprise, actor=admin, sector=SectorChoice.SMELTING)
+        add_contact(enterprise=w.enterprise, actor=admin, name="张联系", phone="13800000000")
     return {"submitted": submitted, "draft": draft}
 
 

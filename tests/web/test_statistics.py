@@ -63,12 +63,12 @@ def data(module_world: World, django_db_blocker: object) -> World:
     w = module_world
     assert w.pending is not None and w.hunan is not None
     users = w.users
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        _submit(w.enterprise, users["ent_admin"], BETTER)  # type: ignore[arg-type]
-        _submit(w.enterprise, users["ent_admin"], WORKED_CHECK)  # type: ignore[arg-type]
-        _submit(w.other, users["outsider"], BETTER)  # type: ignore[arg-type]
-        _submit(w.pending, users["pending_admin"], BETTER)  # type: ignore[arg-type]
-        _submit(w.hunan, users["hunan_admin"], WORKED_CHECK)  # type: ignore[arg-type]
+    with django_db_blocker.unblock():
+        _submit(w.enterprise, users["ent_admin"], BETTER)
+        _submit(w.enterprise, users["ent_admin"], WORKED_CHECK)
+        _submit(w.other, users["outsider"], BETTER)
+        _submit(w.pending, users["pending_admin"], BETTER)
+        _submit(w.hunan, users["hunan_admin"], WORKED_CHECK)
         rejected, admin = _registered("南宁冒名有限公司", "E5", "450103")
         Enterprise.objects.filter(pk=rejected.pk).update(verification=VerificationState.REJECTED)
         _submit(rejected, admin, BETTER)
@@ -87,7 +87,7 @@ def _grades(overview: dict[str, object]) -> dict[int, int]:
 def test_the_provincial_regulator_counts_verified_real_enterprises_of_its_province(
     db: None, data: World
 ) -> None:
-    overview = industry_overview(data.users["regulator"])  # type: ignore[arg-type]
+    overview = industry_overview(data.users["regulator"])
     assert overview["demo"] is False
     assert (overview["enterprises"], overview["assessed"]) == (2, 2)  # A and B; not C, 冒名, 演示, 湖南
     assert _grades(overview) == {GRADE_2: 1, GRADE_3: 1}  # A's latest result only
@@ -99,7 +99,7 @@ def test_the_provincial_regulator_counts_verified_real_enterprises_of_its_provin
 
 def test_the_national_regulator_and_the_platform_admin_count_every_province(db: None, data: World) -> None:
     for persona in ("national_regulator", "platform_admin"):
-        overview = industry_overview(data.users[persona])  # type: ignore[arg-type]
+        overview = industry_overview(data.users[persona])
         assert overview["jurisdiction_name"] == "全国"
         assert overview["enterprises"] == 3  # A, B, 湖南
         assert _grades(overview) == {GRADE_2: 2, GRADE_3: 1}
@@ -111,7 +111,7 @@ def test_the_national_regulator_and_the_platform_admin_count_every_province(db: 
 
 
 def test_the_regulator_outside_counts_only_its_own_province(db: None, data: World) -> None:
-    overview = industry_overview(data.users["hunan_regulator"])  # type: ignore[arg-type]
+    overview = industry_overview(data.users["hunan_regulator"])
     assert (overview["enterprises"], overview["pending"], overview["rejected"]) == (1, 0, 0)
     assert _grades(overview) == {GRADE_2: 1}
     assert [(name, total) for name, _, total in overview["by_region"]] == [("湖南省（未细分）", 1)]
@@ -126,14 +126,14 @@ def test_the_dashboard_says_what_it_left_out_and_is_not_labelled_demo(db: None, 
 
 def test_a_demo_mark_on_the_organisation_alone_also_keeps_it_out(db: None, data: World) -> None:
     Organisation.objects.filter(pk=data.other.organisation_id).update(is_demo=True)
-    overview = industry_overview(data.users["regulator"])  # type: ignore[arg-type]
+    overview = industry_overview(data.users["regulator"])
     assert overview["enterprises"] == 1 and _grades(overview) == {GRADE_2: 1}
 
 
 def test_a_demo_database_counts_its_demo_data_and_says_so(db: None, data: World) -> None:
     everything: QuerySet[Enterprise] = Enterprise.objects.all()
     everything.update(is_demo=True)
-    overview = industry_overview(data.users["regulator"])  # type: ignore[arg-type]
+    overview = industry_overview(data.users["regulator"])
     assert overview["demo"] is True
     # A, B and the demo enterprise are verified; C (pending) and 冒名 (rejected) are still left out.
     assert overview["enterprises"] == 3 and _grades(overview) == {GRADE_2: 1, GRADE_3: 2}
