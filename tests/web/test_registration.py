@@ -206,3 +206,13 @@ def test_a_rejected_enterprise_that_corrects_its_profile_returns_to_the_queue(wo
     assert pending.verification == VerificationState.PENDING
     event = AuditEvent.objects.filter(action=AuditAction.ENTERPRISE_UPDATED).latest("id")
     assert event.new["verification"] == VerificationState.PENDING
+
+
+def test_a_verified_enterprise_that_moves_region_is_verified_again_by_the_new_regulator(world: World) -> None:
+    e = world.enterprise  # verified, in 广西
+    update_enterprise(enterprise=e, actor=world.users["ent_admin"], profile={"region_code": "430000"})
+    e.refresh_from_db()
+    assert e.verification == VerificationState.PENDING
+    event = AuditEvent.objects.filter(action=AuditAction.ENTERPRISE_UPDATED).latest("id")
+    assert event.old["verification"] == VerificationState.VERIFIED
+    assert event.new == {"region_code": "430000", "verification": VerificationState.PENDING}

@@ -138,8 +138,8 @@ def update_enterprise(*, enterprise: Enterprise, actor: User, profile: dict[str,
     """The enterprise edits its own profile.
 
     Name and code are fixed once verified (only the verifier changes them, see ``correct_identity``), and
-    a code under claim waits for the verifier's decision. A rejected enterprise that changes its profile
-    goes back to the queue.
+    a code under claim waits for the verifier's decision. A rejected enterprise that changes its profile,
+    and a verified one that changes its region, go back to the queue.
     """
     locked = _lock(enterprise)
     old = _snapshot(locked)
@@ -155,9 +155,13 @@ def update_enterprise(*, enterprise: Enterprise, actor: User, profile: dict[str,
             raise ValidationError("本企业的信用代码认领正在处理，处理完成前不能修改代码")
     if not changed:
         return locked
-    if locked.verification == VerificationState.REJECTED:
+    # The region decides which regulator verifies and counts the enterprise: a verified enterprise that moves
+    # itself must be verified again by the regulator of its new region, not stay counted where it chose.
+    moved = "region_code" in changed and locked.verification == VerificationState.VERIFIED
+    if locked.verification == VerificationState.REJECTED or moved:
+        previous = locked.verification
         locked.verification = VerificationState.PENDING
-        old["verification"], new["verification"] = VerificationState.REJECTED, VerificationState.PENDING
+        old["verification"], new["verification"] = previous, VerificationState.PENDING
         changed.add("verification")
     _save_profile(locked, changed)
     record_event(
