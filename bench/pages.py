@@ -68,7 +68,7 @@ def measure(figure: Figure, runs: int, call: Callable[[], tuple[int, float]]) ->
             queries, ms = call()
             figure.queries.append(queries)
             figure.times.append(ms)
-    except Exception as exc:  # (any failure of a path is reported, the others still run)
+    except Exception as exc:  # any failure of a path is reported; the other paths still run
         figure.error = f"{type(exc).__name__}: {exc}"
         traceback.print_exc(limit=3)
 
@@ -375,7 +375,7 @@ def workbook_figures(
             queries, ms = one_round(10_000)
             apply.queries.append(queries)
             apply.times.append(ms)
-    except Exception as exc:  # (the import interface may be changing: say so, go on)
+    except Exception as exc:  # the import interface may be changing: say so and go on
         apply.error = f"{type(exc).__name__}: {exc}"
         traceback.print_exc(limit=3)
     for f in (download, upload, preview):
