@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -120,21 +121,23 @@ def main() -> int:
     parser.add_argument("--short", action="store_true", help="简短模式（CI）：每个路径 5 次，离线表导入 1 次")
     parser.add_argument("--strict", action="store_true", help="有目标未达到时以退出码 1 结束")
     args = parser.parse_args()
+    data_dir = tempfile.mkdtemp(prefix="nfm-bench-")
+    os.environ["NFM_DATA_DIR"] = data_dir
     with throwaway_database("pages") as url:
         if url:
             os.environ["DATABASE_URL"] = url
         try:
             return run(args.short, args.strict)
         finally:
-            if url:
+            if "django" in sys.modules:
                 from django.db import connections
 
                 connections.close_all()
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def run(short: bool, strict: bool) -> int:
     runs, imports = (5, 1) if short else (30, 3)
-    os.environ["NFM_DATA_DIR"] = tempfile.mkdtemp(prefix="nfm-bench-")
     os.environ.setdefault("NFM_SECRET_KEY", "bench-only-secret-key-0123456789-0123456789")
     os.environ["DJANGO_SETTINGS_MODULE"] = "nfmaturity.web.settings_test"
     import django
