@@ -134,8 +134,19 @@ def test_it_audits_profile_changes_old_to_new(world: World) -> None:
     )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action=AuditAction.ENTERPRISE_UPDATED)
-    assert event.old == {"above_scale": True, "region_code": "451221", "size": "medium"}
-    assert event.new == {"above_scale": False, "region_code": "451202", "size": "large"}
+    # A new region means a (possibly) different verifying regulator: the enterprise is verified again.
+    assert event.old == {
+        "above_scale": True,
+        "region_code": "451221",
+        "size": "medium",
+        "verification": "verified",
+    }
+    assert event.new == {
+        "above_scale": False,
+        "region_code": "451202",
+        "size": "large",
+        "verification": "pending",
+    }
 
 
 def test_it_adds_units_that_can_be_assessed_on_their_own(world: World) -> None:
