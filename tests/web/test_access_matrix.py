@@ -204,13 +204,13 @@ MATRIX: list[Row] = [
         "backoffice/organisations/<int:pk>/rename/",
         "/backoffice/organisations/{regulator_org}/rename/",
         NONE_SIGNED_IN,
-        expect(anonymous=LOGIN, platform_admin=302, hunan_regulator=404, national_regulator=404, rest=403),
+        expect(anonymous=LOGIN, platform_admin=422, hunan_regulator=404, national_regulator=404, rest=403),
     ),
     Row(
         "backoffice/organisations/<int:pk>/jurisdiction/",
         "/backoffice/organisations/{regulator_org}/jurisdiction/",
         NONE_SIGNED_IN,
-        expect(anonymous=LOGIN, platform_admin=302, hunan_regulator=404, national_regulator=404, rest=403),
+        expect(anonymous=LOGIN, platform_admin=422, hunan_regulator=404, national_regulator=404, rest=403),
     ),
     Row(
         "backoffice/organisations/<int:pk>/invite/",

@@ -458,3 +458,19 @@ def test_a_new_body_admin_sees_its_own_audit_log(world: World) -> None:
     client.force_login(boss)
     html = client.get("/backoffice/audit/").content.decode()
     assert "创建机构" in html and "评估机构 新评估机构" in html and "南丹锡业" not in html
+
+
+def test_a_refused_rename_or_jurisdiction_gives_back_what_was_typed(world: World) -> None:
+    gx = _org(world, "广西壮族自治区工业和信息化厅")
+    client = world.client("platform_admin")
+    response = client.post(
+        f"/backoffice/organisations/{gx.pk}/jurisdiction/", {"jurisdiction": "999999", "reason": "调整辖区"}
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "调整辖区" in page and "选择一个有效的选项" in page
+    response = client.post(f"/backoffice/organisations/{gx.pk}/rename/", {"name": "", "reason": "更名批复"})
+    assert response.status_code == 422 and "更名批复" in response.content.decode()
+    gx.refresh_from_db()
+    assert gx.jurisdiction == "450000"
+    assert not AuditEvent.objects.filter(action=AuditAction.ORGANISATION_UPDATED).exists()

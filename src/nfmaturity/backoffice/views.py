@@ -129,7 +129,11 @@ def _organisation_page(
     *,
     link: str | None = None,
     invite_form: InvitationForm | None = None,
+    rename_form: RenameForm | None = None,
+    jurisdiction_form: JurisdictionForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    """The organisation page; a refused form is passed back bound, so what the user typed stays on screen."""
     members = list(selectors.members_of(organisation))
     context = _page(
         seat,
@@ -150,14 +154,16 @@ def _organisation_page(
                 organisation=organisation,
                 initial={"role": account_services.lowest_role(organisation.kind)},
             ),
-            "rename_form": RenameForm(initial={"name": organisation.name})
+            "rename_form": (rename_form or RenameForm(initial={"name": organisation.name}))
             if organisation.kind != OrganisationKind.ENTERPRISE
             else None,
-            "jurisdiction_form": JurisdictionForm(initial={"jurisdiction": organisation.jurisdiction})
+            "jurisdiction_form": (
+                jurisdiction_form or JurisdictionForm(initial={"jurisdiction": organisation.jurisdiction})
+            )
             if organisation.kind == OrganisationKind.REGULATOR
             else None,
         }
-    return render(request, "backoffice/organisation_detail.html", context)
+    return render(request, "backoffice/organisation_detail.html", context, status=status)
 
 
 @login_required
@@ -176,40 +182,38 @@ def _organisation_to_manage(request: AuthenticatedRequest, pk: int) -> tuple[Sea
 
 @login_required
 @require_POST
-def organisation_rename(request: AuthenticatedRequest, pk: int) -> HttpResponseRedirect:
-    _, organisation = _organisation_to_manage(request, pk)
+def organisation_rename(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    seat, organisation = _organisation_to_manage(request, pk)
     form = RenameForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form.errors)
-    else:
+    if form.is_valid():
         try:
             organisation_services.rename_organisation(
                 actor=request.user, organisation=organisation, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            form.add_error(None, exc)
         else:
             messages.success(request, "机构名称已修改。")
-    return redirect("backoffice:organisation", pk=organisation.pk)
+            return redirect("backoffice:organisation", pk=organisation.pk)
+    return _organisation_page(request, seat, organisation, rename_form=form, status=422)
 
 
 @login_required
 @require_POST
-def organisation_jurisdiction(request: AuthenticatedRequest, pk: int) -> HttpResponseRedirect:
-    _, organisation = _organisation_to_manage(request, pk)
+def organisation_jurisdiction(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    seat, organisation = _organisation_to_manage(request, pk)
     form = JurisdictionForm(request.POST)
-    if not form.is_valid():
-        _errors(request, form.errors)
-    else:
+    if form.is_valid():
         try:
             organisation_services.set_jurisdiction(
                 actor=request.user, organisation=organisation, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            form.add_error(None, exc)
         else:
             messages.success(request, "管辖范围已修改。")
-    return redirect("backoffice:organisation", pk=organisation.pk)
+            return redirect("backoffice:organisation", pk=organisation.pk)
+    return _organisation_page(request, seat, organisation, jurisdiction_form=form, status=422)
 
 
 @login_required
