@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -197,3 +199,57 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id} v{self.version}: {self.total_shown}"
+
+
+class ScoreKind(models.TextChoices):
+    DOMAIN = "domain", "能力域"
+    SUBDOMAIN = "subdomain", "能力子域"
+
+
+# Decimal places of the ResultScore figures: six, truncated, so an average of many of them lies less than
+# 0.000001 below the exact average (docs/architecture.md, 存储的评分).
+SCORE_DECIMALS = 6
+# The figure columns of ResultScore: the cumulative maturity (0..5), then the score at S1..S5 (0..1).
+SCORE_COLUMNS = ("maturity", "s1", "s2", "s3", "s4", "s5")
+
+
+def _figure(label: str) -> Any:  # a DecimalField (its stub generics would only repeat this line)
+    return models.DecimalField(label, max_digits=7, decimal_places=SCORE_DECIMALS, null=True)
+
+
+def _exact(label: str) -> Any:  # a CharField
+    return models.CharField(label, max_length=64, blank=True)
+
+
+class ResultScore(models.Model):
+    """One domain's or sub-domain's figures in a stored ``Result``, as columns the database can average.
+
+    One row per (result, domain) and (result, sub-domain), with the maturity and S1..S5 side by side: one
+    GROUP BY gives every level (measured against a row per level, docs/architecture.md). ``*_exact`` hold the
+    fraction strings of the ``Result`` JSON; the figure columns hold them truncated to SCORE_DECIMALS places.
+    A figure the result does not have (the sub-domain takes no part at that level) is NULL with an empty
+    exact string, so AVG leaves it out, as the scoring does. Written with the result, never updated.
+    """
+
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="scores")
+    kind = models.CharField(max_length=16, choices=ScoreKind.choices)
+    key = models.CharField(max_length=200)  # the domain's name, or the sub-domain's row id
+    maturity = _figure("成熟度")
+    s1 = _figure("S1")
+    s2 = _figure("S2")
+    s3 = _figure("S3")
+    s4 = _figure("S4")
+    s5 = _figure("S5")
+    maturity_exact = _exact("成熟度（精确值）")
+    s1_exact = _exact("S1（精确值）")
+    s2_exact = _exact("S2（精确值）")
+    s3_exact = _exact("S3（精确值）")
+    s4_exact = _exact("S4（精确值）")
+    s5_exact = _exact("S5（精确值）")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["result", "kind", "key"], name="result_score_unique")]
+        indexes = [models.Index(fields=["kind", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.result_id} {self.key}: {self.maturity_exact}"

@@ -13,12 +13,22 @@ a check that was never made.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.errors import AssessmentError
-from nfmaturity.assessments.models import Assessment, RatingRecord, RatingValue, Result
+from nfmaturity.assessments.models import (
+    SCORE_COLUMNS,
+    SCORE_DECIMALS,
+    Assessment,
+    RatingRecord,
+    RatingValue,
+    Result,
+    ResultScore,
+    ScoreKind,
+)
 from nfmaturity.catalog.loader import content_hash
 from nfmaturity.scoring.aggregate import score
 from nfmaturity.scoring.display import format_truncated
@@ -126,3 +136,38 @@ def stored_fields(result: ScoreResult) -> dict[str, Any]:
         },
         "maturity": {r.row.id: exact(r.maturity) for r in result.rows},
     }
+
+
+ScoreFigures = dict[str, Any]  # ResultScore field → value, for one domain or sub-domain
+
+
+def score_rows(fields: dict[str, Any]) -> list[ScoreFigures]:
+    """The ``ResultScore`` fields (kind, key, figures) for ``stored_fields`` output.
+
+    Read from the very JSON the ``Result`` stores, so the rows cannot say anything the result does not.
+    """
+
+    def figures(kind: str, key: str, maturity: str | None, levels: dict[str, str | None]) -> ScoreFigures:
+        row: ScoreFigures = {"kind": kind, "key": key}
+        exacts = [maturity, *(levels[str(level)] for level in range(1, 6))]
+        for column, value in zip(SCORE_COLUMNS, exacts, strict=True):
+            row[column] = (
+                None if value is None else Decimal(format_truncated(Fraction(value), SCORE_DECIMALS))
+            )
+            row[f"{column}_exact"] = value or ""
+        return row
+
+    out = [
+        figures(ScoreKind.DOMAIN, name, domain["maturity"], domain["levels"])
+        for name, domain in fields["domains"].items()
+    ]
+    out.extend(
+        figures(ScoreKind.SUBDOMAIN, row_id, fields["maturity"].get(row_id), row["levels"])
+        for row_id, row in fields["subdomains"].items()
+    )
+    return out
+
+
+def score_records(result: Result, rows: list[ScoreFigures]) -> list[ResultScore]:
+    """Unsaved ``ResultScore`` rows of ``result`` (for one bulk_create, possibly with other results')."""
+    return [ResultScore(result=result, **row) for row in rows]

@@ -1,0 +1,89 @@
+"""The indexable copy of a result's domain and sub-domain figures (``ResultScore``) says exactly what the
+stored ``Result`` JSON says: written by the submission, backfilled by the migration, truncated, never rounded."""
+
+from __future__ import annotations
+
+import importlib
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from django.apps import apps
+
+from nfmaturity.assessments.models import SCORE_COLUMNS, Assessment, Result, ResultScore, ScoreKind
+from nfmaturity.assessments.results import score_rows
+
+MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0003_result_scores")
+
+
+def _from_json(result: Result) -> dict[tuple[str, str], list[str | None]]:
+    """(kind, key) → [maturity, S1..S5] as the Result's JSON holds them."""
+    out: dict[tuple[str, str], list[str | None]] = {}
+    for name, domain in result.domains.items():
+        out[(ScoreKind.DOMAIN, name)] = [domain["maturity"], *(domain["levels"][str(i)] for i in range(1, 6))]
+    for row_id, row in result.subdomains.items():
+        out[(ScoreKind.SUBDOMAIN, row_id)] = [
+            result.maturity[row_id],
+            *(row["levels"][str(i)] for i in range(1, 6)),
+        ]
+    return out
+
+
+def _stored(result: Result) -> dict[tuple[str, str], list[tuple[str, Decimal | None]]]:
+    return {
+        (s.kind, s.key): [(getattr(s, f"{c}_exact"), getattr(s, c)) for c in SCORE_COLUMNS]
+        for s in ResultScore.objects.filter(result=result)
+    }
+
+
+def _assert_tied(result: Result) -> None:
+    expected = _from_json(result)
+    stored = _stored(result)
+    assert stored.keys() == expected.keys()
+    for key, exacts in expected.items():
+        for exact, (stored_exact, figure) in zip(exacts, stored[key], strict=True):
+            if exact is None:
+                assert (stored_exact, figure) == ("", None), key
+            else:
+                assert stored_exact == exact, key
+                # Truncated to six places: at most 0.000001 below the exact value, never above it.
+                assert figure is not None
+                assert 0 <= Fraction(exact) - Fraction(figure) < Fraction(1, 10**6), key
+
+
+@pytest.mark.django_db
+def test_submission_stores_rows_equal_to_the_result_json(submitted: Assessment) -> None:
+    result = Result.objects.get(assessment=submitted)
+    _assert_tied(result)
+    # The worked check rates every S1 requirement 完全满足 and every S3 one 部分满足: S1 is exactly 1 and S3
+    # exactly 1/2 in every domain that takes part there, whatever the weights.
+    domains = ResultScore.objects.filter(result=result, kind=ScoreKind.DOMAIN)
+    assert domains.count() == len(result.domains) > 0
+    for row in domains:
+        assert (row.s1_exact, row.s1) == ("1", Decimal("1.000000"))
+        assert (row.s3_exact, row.s3) == ("1/2", Decimal("0.500000"))
+
+
+def test_figures_are_truncated_not_rounded() -> None:
+    fields = {
+        "domains": {
+            "数据": {"maturity": "29/6", "levels": {"1": "2/3", "2": "1", "3": None, "4": "0", "5": "0"}}
+        },
+        "subdomains": {},
+        "maturity": {},
+    }
+    (row,) = score_rows(fields)
+    assert row["maturity"] == Decimal("4.833333")
+    assert row["s1"] == Decimal("0.666666")  # rounding would give 0.666667
+    # A level the domain takes no part in: no figure, so AVG leaves it out as the scoring does.
+    assert (row["s3"], row["s3_exact"]) == (None, "")
+
+
+@pytest.mark.django_db
+def test_migration_backfills_existing_results(submitted: Assessment) -> None:
+    result = Result.objects.get(assessment=submitted)
+    written = _stored(result)
+    ResultScore.objects.all().delete()
+    MIGRATION.backfill(apps, None)
+    assert _stored(result) == written
+    _assert_tied(result)
