@@ -36,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--password", default=DEFAULT_DEMO_PASSWORD, help=f"演示账户密码（默认 {DEFAULT_DEMO_PASSWORD}）"
     )
     demo.add_argument("--no-serve", action="store_true", help="只载入演示数据，不启动服务")
+    demo.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        metavar="N",
+        help="另外生成 N 家合成演示企业（各有一至两次由评分核心计算的评估结果），用于在大数据量下查看看板",
+    )
     demo.set_defaults(handler=demo_command)
 
 
@@ -201,6 +208,27 @@ def _demo_secret(data_dir: Path) -> None:
     os.environ["NFM_SECRET_KEY_FILE"] = str(key_file)
 
 
+def _add_scale(count: int) -> int:
+    """``--scale N``: the synthetic enterprises, with progress; 0 when done, 2 when refused."""
+    import time
+
+    from nfmaturity.web.demo import DemoRefused
+    from nfmaturity.web.scale import add_scale
+
+    if count < 0:
+        print(f"参数错误：--scale 应为正整数，收到 {count}", file=sys.stderr)
+        return 2
+    print(f"正在生成 {count} 家合成演示企业……", flush=True)
+    start = time.perf_counter()
+    try:
+        add_scale(count, progress=lambda done, total: print(f"已生成 {done}/{total} 家", flush=True))
+    except DemoRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"合成演示企业生成完毕，用时 {time.perf_counter() - start:.0f} 秒。", flush=True)
+    return 0
+
+
 def demo_command(args: argparse.Namespace) -> int:
     data_dir = _data_dir()
     _demo_secret(data_dir)
@@ -221,6 +249,10 @@ def demo_command(args: argparse.Namespace) -> int:
         print(f"  {login.username:<24} {login.role:<10} {login.organisation}")
     print(enterprise_logins_note())
     print("所有演示数据均标注“演示数据”。")
+    if args.scale:
+        scaled = _add_scale(args.scale)
+        if scaled:
+            return scaled
     if args.no_serve:
         return 0
     return _run(args.host, args.port, args.workers, args.threads)
