@@ -58,7 +58,7 @@ for bench in bench/[!_]*.py; do
   python "$bench" --short
 done
 echo "==> 性能基准（简短模式，PostgreSQL）"
-for bench in bench/pages.py bench/load.py; do
+for bench in bench/pages.py bench/load.py bench/analytics.py; do
   DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres" python "$bench" --short
 done
 echo "==> 全部通过"
