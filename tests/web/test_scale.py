@@ -18,6 +18,7 @@ from nfmaturity.web.scale import MARK, Outcome, add_scale, outcome_pool
 from nfmaturity.web.selectors import industry_overview, is_demo_database
 
 from .conftest import PASSWORD, profile
+from .test_stored_scores import assert_latest_tied
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,7 @@ def test_scale_adds_labelled_verified_enterprises_with_engine_results(pool: dict
     assert len({e.region_code for e in enterprises}) > 5
     assert len(Counter(e.size for e in enterprises)) > 1
     assert len(set(Result.objects.values_list("total", flat=True))) > 3
+    assert_latest_tied()
 
 
 def test_a_second_load_continues_the_numbering(pool: dict[str, list[Outcome]]) -> None:

@@ -10,10 +10,41 @@ from fractions import Fraction
 import pytest
 from django.apps import apps
 
-from nfmaturity.assessments.models import SCORE_COLUMNS, Assessment, Result, ResultScore, ScoreKind
+from nfmaturity.assessments.models import (
+    SCORE_COLUMNS,
+    Assessment,
+    AssessmentState,
+    LatestResult,
+    Result,
+    ResultScore,
+    ScoreKind,
+)
 from nfmaturity.assessments.results import score_rows
+from nfmaturity.assessments.services import start_self_assessment, submit_assessment
+from nfmaturity.enterprises.models import Enterprise, SectorChoice
+
+from .conftest import WORKED_CHECK, World, fill
 
 MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0003_result_scores")
+LATEST_MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0004_latest_result")
+
+
+def assert_latest_tied() -> None:
+    """Every enterprise's LatestResult is its newest submitted result, by the rule the registry list uses
+    (submission time, then version), with that result's grade; enterprises without one have none."""
+    for enterprise in Enterprise.objects.all():
+        newest = (
+            Result.objects.filter(
+                assessment__enterprise=enterprise, assessment__state=AssessmentState.SUBMITTED
+            )
+            .order_by("-assessment__submitted_at", "-version")
+            .first()
+        )
+        pointer = LatestResult.objects.filter(enterprise=enterprise).first()
+        if newest is None:
+            assert pointer is None
+        else:
+            assert pointer is not None and (pointer.result_id, pointer.grade) == (newest.pk, newest.grade)
 
 
 def _from_json(result: Result) -> dict[tuple[str, str], list[str | None]]:
@@ -87,3 +118,23 @@ def test_migration_backfills_existing_results(submitted: Assessment) -> None:
     MIGRATION.backfill(apps, None)
     assert _stored(result) == written
     _assert_tied(result)
+
+
+@pytest.mark.django_db
+def test_latest_result_follows_each_submission(world: World) -> None:
+    admin = world.users["ent_admin"]
+    better = {**WORKED_CHECK, 2: WORKED_CHECK[1], 3: WORKED_CHECK[2]}
+    for ratings in (WORKED_CHECK, better):
+        assessment = start_self_assessment(
+            enterprise=world.enterprise, actor=admin, sector=SectorChoice.SMELTING
+        )
+        fill(assessment, ratings, admin)
+        result = submit_assessment(assessment=assessment, actor=admin)
+        pointer = LatestResult.objects.get(enterprise=world.enterprise)
+        assert (pointer.result_id, pointer.grade) == (result.pk, result.grade)
+    first, second = Result.objects.order_by("pk")
+    assert second.grade > first.grade  # the pointer moved on to the newer, better result
+    assert_latest_tied()
+    LatestResult.objects.all().delete()
+    LATEST_MIGRATION.backfill(apps, None)
+    assert_latest_tied()

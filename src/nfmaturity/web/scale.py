@@ -28,7 +28,14 @@ from django.utils import timezone
 
 from nfmaturity.accounts.models import Organisation, OrganisationKind
 from nfmaturity.assessments.catalogs import current_version, sector_view
-from nfmaturity.assessments.models import Assessment, AssessmentState, RatingValue, Result, ResultScore
+from nfmaturity.assessments.models import (
+    Assessment,
+    AssessmentState,
+    LatestResult,
+    RatingValue,
+    Result,
+    ResultScore,
+)
 from nfmaturity.assessments.results import ScoreFigures, score_records, score_rows, stored_fields
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
@@ -251,6 +258,7 @@ def _write_batch(
             )
         )
         planned: list[tuple[Assessment, Outcome]] = []
+        newest: list[int] = []
         for enterprise, spec in zip(enterprises, specs, strict=True):
             sector, history, days = spec[2], spec[8], spec[9]
             # The latest result within the last year; an earlier one about a year before it.
@@ -268,11 +276,18 @@ def _write_batch(
                     submitted_at=moment,
                 )
                 planned.append((assessment, outcome))
+            newest.append(len(planned) - 1)  # the enterprise's last (newest) one
         Assessment.objects.bulk_create(a for a, _ in planned)
         results = [
             Result(assessment=a, version=1, catalog_hash=digest, **outcome.fields) for a, outcome in planned
         ]
         _insert(Result, results)
+        LatestResult.objects.bulk_create(
+            LatestResult(
+                enterprise_id=results[i].assessment.enterprise_id, result=results[i], grade=results[i].grade
+            )
+            for i in newest
+        )
         _insert(
             ResultScore,
             [

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from nfmaturity.accounts.access import AnyUser
 from nfmaturity.assessments.access import visible_assessments
@@ -97,28 +97,31 @@ def industry_overview(user: AnyUser) -> dict[str, Any]:
         row["verification"]: row["n"]
         for row in scope.values("verification").annotate(n=Count("pk")).order_by()
     }
-    latest_grade = Subquery(_latest_result().values("grade")[:1])
-    rows = list(
+    # Counted in the database over the stored pointer to each enterprise's latest result (LatestResult, one
+    # join, kept by submit_assessment); one row per (division, size, grade) comes back, not one per enterprise.
+    groups = list(
         counted(scope, demo=demo)
-        .annotate(latest_grade=latest_grade)
-        .values("region_code", "size", "latest_grade")
+        .values("region_code", "size", latest_grade=F("latest_result__grade"))
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    assessed = [r for r in rows if r["latest_grade"] is not None]
-    grades = Counter(r["latest_grade"] for r in assessed)
+    enterprises = sum(g["n"] for g in groups)
+    assessed = [g for g in groups if g["latest_grade"] is not None]
+    grades: Counter[int] = Counter()
     by_region: dict[str, Counter[int]] = {}  # by division code, so ties are listed in GB/T 2260 order
-    for r in assessed:
-        by_region.setdefault(regions.subdivision(jurisdiction, r["region_code"]), Counter())[
-            r["latest_grade"]
-        ] += 1
     by_size: dict[str, Counter[int]] = {}
-    for r in assessed:
-        by_size.setdefault(SizeClass(r["size"]).label, Counter())[r["latest_grade"]] += 1
+    for g in assessed:
+        grades[g["latest_grade"]] += g["n"]
+        by_region.setdefault(regions.subdivision(jurisdiction, g["region_code"]), Counter())[
+            g["latest_grade"]
+        ] += g["n"]
+        by_size.setdefault(SizeClass(g["size"]).label, Counter())[g["latest_grade"]] += g["n"]
     levels = list(GradeLevel.values)
     return {
         "jurisdiction_name": regions.jurisdiction_name(jurisdiction),
         "demo": demo,
-        "enterprises": len(rows),
-        "assessed": len(assessed),
+        "enterprises": enterprises,
+        "assessed": sum(grades.values()),
         "pending": states.get(VerificationState.PENDING, 0),
         "rejected": states.get(VerificationState.REJECTED, 0),
         "grade_labels": list(GradeLevel.labels),
