@@ -80,3 +80,14 @@ def test_refused_in_a_database_with_real_data(pool: dict[str, list[Outcome]]) ->
     with pytest.raises(DemoRefused, match="拒绝生成演示数据"):
         add_scale(5, pool=pool)
     assert Enterprise.objects.count() == 1 and not Result.objects.exists()
+
+
+def test_the_command_prints_progress_and_refuses_real_data(capsys: pytest.CaptureFixture[str]) -> None:
+    from nfmaturity.cli.web_cmd import _add_scale
+
+    assert _add_scale(3) == 0
+    assert "已生成 3/3 家" in capsys.readouterr().out
+    register_enterprise(profile=profile("真实有色", "R2"), admin_username="real2", admin_password=PASSWORD)
+    assert _add_scale(3) == 2
+    assert "拒绝生成演示数据" in capsys.readouterr().err
+    assert Enterprise.objects.count() == 4
