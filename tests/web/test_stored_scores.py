@@ -15,6 +15,7 @@ from nfmaturity.assessments.models import (
     Assessment,
     AssessmentState,
     LatestResult,
+    RatingValue,
     Result,
     ResultScore,
     ScoreKind,
@@ -22,6 +23,8 @@ from nfmaturity.assessments.models import (
 from nfmaturity.assessments.results import score_rows
 from nfmaturity.assessments.services import start_self_assessment, submit_assessment
 from nfmaturity.enterprises.models import Enterprise, SectorChoice
+from nfmaturity.scoring.display import format_truncated
+from nfmaturity.web.selectors import domain_averages
 
 from .conftest import WORKED_CHECK, World, fill
 
@@ -138,3 +141,46 @@ def test_latest_result_follows_each_submission(world: World) -> None:
     LatestResult.objects.all().delete()
     LATEST_MIGRATION.backfill(apps, None)
     assert_latest_tied()
+
+
+BETTER = {
+    1: RatingValue.FULL,
+    2: RatingValue.FULL,
+    3: RatingValue.MOSTLY,
+    4: RatingValue.PARTLY,
+    5: RatingValue.NONE,
+}
+
+
+@pytest.mark.django_db
+def test_domain_averages_over_the_counted_latest_results(world: World) -> None:
+    """By hand: the worked check gives every domain S1..S5 = 1, 0.8, 0.5, 0, 0 (maturity 1 + 1 + 0.5 = 2.5);
+    BETTER gives 1, 1, 0.8, 0.5, 0 (maturity 3.5). Guangxi counts A's latest (worked check, not its earlier
+    BETTER) and B (BETTER); not the pending 南宁 nor 湖南. The national regulator adds 湖南 (worked check)."""
+    assert world.pending is not None and world.hunan is not None
+    for enterprise, admin, ratings in (
+        (world.enterprise, "ent_admin", BETTER),
+        (world.enterprise, "ent_admin", WORKED_CHECK),
+        (world.other, "outsider", BETTER),
+        (world.pending, "pending_admin", BETTER),
+        (world.hunan, "hunan_admin", WORKED_CHECK),
+    ):
+        user = world.users[admin]
+        assessment = start_self_assessment(enterprise=enterprise, actor=user, sector=SectorChoice.SMELTING)
+        fill(assessment, ratings, user)
+        submit_assessment(assessment=assessment, actor=user)
+    guangxi = domain_averages(world.users["regulator"])
+    assert len(guangxi) == 8  # the eight domains of the 冶炼 table
+    for _, figures, n in guangxi:
+        assert n == 2
+        assert [Fraction(f) if f is not None else None for f in figures] == [
+            Fraction(3),
+            Fraction(1),
+            Fraction(9, 10),
+            Fraction(13, 20),
+            Fraction(1, 4),
+            Fraction(0),
+        ]
+    for _, figures, n in domain_averages(world.users["national_regulator"]):
+        assert n == 3
+        assert figures[0] is not None and format_truncated(Fraction(figures[0])) == "2.83"  # 8.5 / 3
