@@ -5,6 +5,8 @@
 - While in progress (draft) or withdrawn, a self-assessment is private to the enterprise: nobody else sees it.
 - Once submitted, it is readable (result, answers, evidence) by the regulators whose jurisdiction covers the
   enterprise's region and by the platform admin; neither may change it.
+- Formal assessments (kind FORMAL) are never reached through these helpers: ``nfmaturity.formal.access``
+  decides who sees them (the team, the body, the enterprise; regulators once published).
 - Assessment bodies and their experts see no self-assessment: they will see an enterprise's data only for
   the formal assessments that enterprise applies to them for.
 
@@ -19,7 +21,7 @@ from django.http import Http404
 
 from nfmaturity.accounts.access import AnyUser, membership_of
 from nfmaturity.accounts.models import OrganisationKind
-from nfmaturity.assessments.models import Assessment, AssessmentState, Attachment
+from nfmaturity.assessments.models import Assessment, AssessmentKind, AssessmentState, Attachment
 from nfmaturity.enterprises import regions
 from nfmaturity.enterprises.access import get_enterprise_for_user, in_jurisdiction, jurisdiction_of
 from nfmaturity.enterprises.models import Enterprise
@@ -28,7 +30,7 @@ from nfmaturity.enterprises.models import Enterprise
 def visible_assessments(user: AnyUser) -> QuerySet[Assessment]:
     jurisdiction = jurisdiction_of(user)
     if jurisdiction is not None:  # a regulator or the platform admin: the submitted ones they oversee
-        submitted = Assessment.objects.filter(state=AssessmentState.SUBMITTED)
+        submitted = Assessment.objects.filter(kind=AssessmentKind.SELF, state=AssessmentState.SUBMITTED)
         return in_jurisdiction(submitted, jurisdiction, "enterprise__region_code")
     return fillable_assessments(user)
 
@@ -39,7 +41,10 @@ def fillable_assessments(user: AnyUser) -> QuerySet[Assessment]:
     membership = membership_of(user)
     if membership is None or membership.organisation.kind != OrganisationKind.ENTERPRISE:
         return Assessment.objects.none()
-    return Assessment.objects.filter(enterprise__organisation_id=membership.organisation_id)
+    # Only self-assessments: a formal assessment's ratings are the team's, reached through nfmaturity.formal.
+    return Assessment.objects.filter(
+        kind=AssessmentKind.SELF, enterprise__organisation_id=membership.organisation_id
+    )
 
 
 def can_fill(user: AnyUser, assessment: Assessment) -> bool:

@@ -15,6 +15,8 @@ from nfmaturity.scoring.ratings import Rating
 
 class AssessmentKind(models.TextChoices):
     SELF = "self", "自评估"
+    # A formal assessment by an assessment body (nfmaturity.formal): its ratings are the team's settled ones.
+    FORMAL = "formal", "正式评估"
 
 
 class AssessmentState(models.TextChoices):
@@ -73,7 +75,7 @@ class Assessment(models.Model):
         indexes = [models.Index(fields=["enterprise", "state"])]
 
     def __str__(self) -> str:
-        return f"{self.enterprise} {self.get_sector_display()}自评估 #{self.pk}"
+        return f"{self.enterprise} {self.get_sector_display()}{self.get_kind_display()} #{self.pk}"
 
     @property
     def subject(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -32,6 +34,54 @@ class AuditAction(models.TextChoices):
     ASSESSMENT_SUBMITTED = "assessment.submitted", "提交自评估"
     ASSESSMENT_WITHDRAWN = "assessment.withdrawn", "撤回自评估"
     DEMO_RATINGS_LOADED = "assessment.demo_ratings_loaded", "载入演示评分"
+    # The formal assessment (nfmaturity.formal).
+    EXPERT_PROFILE_UPDATED = "formal.expert_profile_updated", "修改专家资料"
+    EXPERT_RELATION_DECLARED = "formal.expert_relation_declared", "申报利益关系"
+    EXPERT_RELATION_REMOVED = "formal.expert_relation_removed", "删除利益关系"
+    APPLICATION_CREATED = "formal.application_created", "填写评估申请"
+    APPLICATION_UPDATED = "formal.application_updated", "修改评估申请"
+    APPLICATION_DOCUMENT_ADDED = "formal.application_document_added", "上传申请材料"
+    APPLICATION_DOCUMENT_REMOVED = "formal.application_document_removed", "删除申请材料"
+    APPLICATION_SUBMITTED = "formal.application_submitted", "提交评估申请"
+    APPLICATION_WITHDRAWN = "formal.application_withdrawn", "撤回评估申请"
+    APPLICATION_ACCEPTED = "formal.application_accepted", "受理评估申请"
+    APPLICATION_REFUSED = "formal.application_refused", "不予受理"
+    TEAM_MEMBER_ADDED = "formal.team_member_added", "加入评估组"
+    TEAM_MEMBER_REMOVED = "formal.team_member_removed", "移出评估组"
+    TEAM_LEADER_SET = "formal.team_leader_set", "指定组长"
+    TEAM_DECLARATION_SIGNED = "formal.team_declaration_signed", "签署声明"
+    SUBDOMAINS_ASSIGNED = "formal.subdomains_assigned", "分配能力子域"
+    TEAM_CONFIRMED = "formal.team_confirmed", "确认评估组"
+    PLAN_SAVED = "formal.plan_saved", "编制评估计划"
+    PLAN_CONFIRMED = "formal.plan_confirmed", "企业确认评估计划"
+    MEETING_RECORDED = "formal.meeting_recorded", "记录会议"
+    EVIDENCE_ADDED = "formal.evidence_added", "采集证据"
+    EVIDENCE_REMOVED = "formal.evidence_removed", "删除证据"
+    EXPERT_RATING_CHANGED = "formal.expert_rating_changed", "专家评分变更"
+    EXPERT_RATINGS_SUBMITTED = "formal.expert_ratings_submitted", "专家提交评分"
+    NOT_APPLICABLE_CONFIRMED = "formal.not_applicable_confirmed", "组长确认不适用"
+    FIELD_WORKBOOK_IMPORTED = "formal.field_workbook_imported", "导入现场评估表"
+    REQUIREMENT_SETTLED = "formal.requirement_settled", "合议确定评分"
+    CONCLUSION_SAVED = "formal.conclusion_saved", "编写评估结论"
+    CONCLUSION_APPROVED = "formal.conclusion_approved", "组长批准评估结论"
+    RESULT_SENT = "formal.result_sent", "发送评估结果"
+    RESULT_RESCORED = "formal.result_rescored", "重新评分"
+    POINT_CONTESTED = "formal.point_contested", "企业提出异议"
+    CONTEST_ANSWERED = "formal.contest_answered", "答复异议"
+    RESULT_ACCEPTED = "formal.result_accepted", "企业确认评估结果"
+    RESULT_PUBLISHED = "formal.result_published", "发布评估结果"
+    ASSESSMENT_REOPENED = "formal.reopened", "重新开启正式评估"
+    PUBLIC_LISTING_CHANGED = "formal.public_listing_changed", "修改公开展示"
+
+
+class ActionField(models.CharField):  # type: ignore[type-arg]
+    """The action column. Its choices are left out of migrations: they change the labels, never the schema,
+    and every app adds actions here, so a new action needs no migration (and parallel work none to merge)."""
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs.pop("choices", None)
+        return name, "django.db.models.CharField", args, kwargs
 
 
 class AuditEvent(models.Model):
@@ -41,7 +91,7 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    action = ActionField(max_length=64, choices=AuditAction.choices)
     # The object acted on, as "app.model" + primary key, so the log outlives deleted rows.
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)

@@ -76,6 +76,10 @@ class Enterprise(models.Model):
     size = models.CharField("企业规模", max_length=8, choices=SizeClass.choices)
     above_scale = models.BooleanField("规模以上工业企业", default=False)
     address = models.CharField("地址", max_length=200, blank=True)
+    # The parent group (集团), if any: an expert's declared relation with the group bars him from the
+    # enterprise's formal assessment team as a relation with the enterprise itself does (standard §4.4).
+    group_name = models.CharField("所属集团", max_length=200, blank=True)
+    group_uscc = models.CharField("集团统一社会信用代码", max_length=18, blank=True)
     is_demo = models.BooleanField("演示数据", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

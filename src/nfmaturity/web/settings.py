@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "nfmaturity.accounts",
     "nfmaturity.enterprises",
     "nfmaturity.assessments",
+    "nfmaturity.formal",
+    "nfmaturity.analytics",
+    "nfmaturity.plans",
+    "nfmaturity.reports",
     "nfmaturity.backoffice",
 ]
 

@@ -13,6 +13,10 @@ urlpatterns = [
     ),
     path("assessments/", include("nfmaturity.assessments.urls")),
     path("backoffice/", include("nfmaturity.backoffice.urls")),
+    path("formal/", include("nfmaturity.formal.urls")),
+    path("analytics/", include("nfmaturity.analytics.urls")),
+    path("plans/", include("nfmaturity.plans.urls")),
+    path("reports/", include("nfmaturity.reports.urls")),
 ]
 
 # Chinese error pages that keep the navigation (CSRF_FAILURE_VIEW in settings points to the same module).

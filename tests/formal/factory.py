@@ -1,0 +1,108 @@
+"""Formal assessments for tests, built directly with the ORM in any workflow state (the services that move
+an assessment through the states are tested on their own; other tests need a given state quickly)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from nfmaturity.accounts.models import Organisation, Role
+from nfmaturity.accounts.services import create_member
+from nfmaturity.assessments.catalogs import current_version, sector_view
+from nfmaturity.assessments.models import Assessment, AssessmentKind, GradeLevel
+from nfmaturity.catalog.loader import content_hash
+from nfmaturity.enterprises.models import Enterprise, SectorChoice
+from nfmaturity.formal.models import (
+    Discipline,
+    ExpertProfile,
+    FormalAssessment,
+    FormalState,
+    SubdomainAssignment,
+    TeamMember,
+)
+
+PASSWORD = "Ceshi-mima-2024"
+DISCIPLINES = list(Discipline)
+
+
+def make_experts(body: Organisation, n: int = 9, prefix: str = "zj") -> list[ExpertProfile]:
+    """``n`` experts of ``body`` (users ``zj1``…), disciplines in turn so any 6 consecutive cover all six."""
+    experts = []
+    for i in range(1, n + 1):
+        user = create_member(
+            organisation=body,
+            username=f"{prefix}{i}",
+            password=PASSWORD,
+            role=Role.EXPERT,
+            full_name=f"专家{i}",
+            email=f"{prefix}{i}@example.cn",
+        )
+        experts.append(
+            ExpertProfile.objects.create(
+                user=user,
+                body=body,
+                full_name=f"专家{i}",
+                disciplines=[DISCIPLINES[(i - 1) % len(DISCIPLINES)].value],
+                qualifications="高级工程师，从事有色金属行业信息化十年",
+            )
+        )
+    return experts
+
+
+def make_formal(
+    enterprise: Enterprise,
+    body: Organisation,
+    actor: User,
+    *,
+    state: FormalState = FormalState.APPLIED,
+    sector: SectorChoice = SectorChoice.SMELTING,
+) -> FormalAssessment:
+    version = current_version()
+    view = sector_view(version, sector)
+    assessment = Assessment.objects.create(
+        enterprise=enterprise,
+        sector=sector,
+        kind=AssessmentKind.FORMAL,
+        catalog_version=version,
+        catalog_hash=content_hash(),
+        requirement_count=len(view.requirements),
+        created_by=actor,
+    )
+    now = timezone.now()
+    return FormalAssessment.objects.create(
+        assessment=assessment,
+        enterprise=enterprise,
+        body=body,
+        state=state,
+        target_grade=GradeLevel.TWO,
+        lawful_declared=True,
+        declaration_year=now.year,
+        applied_by=actor if state != FormalState.DRAFT else None,
+        applied_at=now if state != FormalState.DRAFT else None,
+        created_by=actor,
+    )
+
+
+def seat_team(
+    formal: FormalAssessment, experts: list[ExpertProfile], *, signed: bool = True, assign: bool = True
+) -> list[TeamMember]:
+    """Put ``experts`` on the team, the first as 组长; sign both declarations; deal the sub-domains out
+    in turn so each row has one rater (and with 7 experts, each expert several rows)."""
+    now = timezone.now() if signed else None
+    members = [
+        TeamMember.objects.create(
+            formal=formal,
+            expert=expert,
+            is_leader=i == 0,
+            conflict_declared_at=now,
+            confidentiality_signed_at=now,
+        )
+        for i, expert in enumerate(experts)
+    ]
+    if assign:
+        view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+        SubdomainAssignment.objects.bulk_create(
+            SubdomainAssignment(member=members[i % len(members)], formal=formal, row_id=row_id)
+            for i, row_id in enumerate(row.id for row in view.rows)
+        )
+    return members
