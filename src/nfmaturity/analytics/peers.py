@@ -1,0 +1,170 @@
+"""Peer benchmark: where one stored result stands among comparable enterprises, as percentiles only.
+
+Peers are other enterprises whose latest submitted result (``LatestResult``) is for the same sector
+(环节) and which share the subject's size class; when that group holds fewer than ``MIN_OTHERS`` other
+enterprises, those sharing one of its metals instead. Below ``MIN_OTHERS`` nothing is shown (k-anonymity:
+with four others a percentile would nearly give their figures away). Only verified enterprises count; a
+real result is compared with real enterprises only and a demo result with demo enterprises only, so demo
+data never leaks into real figures nor real figures into a demo page.
+
+What comes back identifies no peer: the group's label, how many others it holds, and the subject's
+percentiles. No names, no single peer's figure, no minimum or maximum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from nfmaturity.assessments.catalogs import sector_view
+from nfmaturity.assessments.models import LatestResult, Result, ResultScore, ScoreKind
+from nfmaturity.enterprises.models import Enterprise, Metal, SectorChoice, SizeClass, VerificationState
+
+# The smallest number of *other* enterprises a group must hold before anything about it is shown.
+MIN_OTHERS = 5
+
+# Demo data is marked on the enterprise or on its organisation (as in ``web.selectors.DEMO``, which sits in a
+# layer above this one and cannot be imported here).
+DEMO = Q(is_demo=True) | Q(organisation__is_demo=True)
+
+
+def is_demo(enterprise: Enterprise) -> bool:
+    return bool(enterprise.is_demo or enterprise.organisation.is_demo)
+
+
+def is_demo_database() -> bool:
+    """True when every enterprise is a demo one: figures then count demo data (docs/access.md, 统计口径)."""
+    return Enterprise.objects.exists() and not Enterprise.objects.exclude(DEMO).exists()
+
+
+def counted(queryset: QuerySet[Enterprise], *, demo: bool) -> QuerySet[Enterprise]:
+    """Verified enterprises of ``queryset``, without demo ones unless ``demo`` (the statistics' rule)."""
+    queryset = queryset.filter(verification=VerificationState.VERIFIED)
+    return queryset if demo else queryset.exclude(DEMO)
+
+
+def percentile(below: int, equal: int, others: int) -> int:
+    """The share of ``others`` the subject is ahead of, ties counted half, in whole percent (rounded down):
+    ahead of 3 and level with 1 of 5 others is (3 + 0.5) / 5 = 70."""
+    if others <= 0:
+        raise ValueError("a percentile needs at least one other enterprise")
+    return (2 * below + equal) * 100 // (2 * others)
+
+
+@dataclass(frozen=True)
+class PeerPosition:
+    """The subject's place among its peers. ``group_label`` says which group was used (size or metal)."""
+
+    group_label: str
+    others: int
+    total_percentile: int
+    domains: list[tuple[str, int]]  # (domain name, percentile of its maturity), in the catalog's order
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    """Whom the subject is compared with: the other enterprises' latest results, and what they share."""
+
+    label: str
+    latest: QuerySet[LatestResult]
+    others: int
+
+
+def peer_enterprises(subject: Enterprise) -> QuerySet[Enterprise]:
+    """Every enterprise that may be a peer of ``subject``: verified, of the same kind (demo or real), not it."""
+    pool = Enterprise.objects.exclude(pk=subject.pk).filter(verification=VerificationState.VERIFIED)
+    return pool.filter(DEMO) if is_demo(subject) else pool.exclude(DEMO)
+
+
+def _metal_filter(metals: list[str]) -> Q:
+    condition = Q()
+    for metal in metals:
+        # JSON list membership written so it works on SQLite and PostgreSQL alike (as the registry filter).
+        condition |= Q(metals__icontains=f'"{metal}"')
+    return condition
+
+
+def _metal_names(metals: list[str]) -> str:
+    return "、".join(Metal(m).label for m in metals if m in Metal.values)
+
+
+def peer_group(subject: Enterprise, sector: str) -> PeerGroup | None:
+    """The group ``subject`` is compared with for ``sector``: same size class, else same metal; None when
+    neither holds ``MIN_OTHERS`` other enterprises with a latest result in that sector."""
+    pool = peer_enterprises(subject)
+    sector_label = SectorChoice(sector).label if sector in SectorChoice.values else sector
+    candidates: list[tuple[str, QuerySet[Enterprise]]] = [
+        (
+            f"同环节（{sector_label}）、同规模（{SizeClass(subject.size).label}企业）",
+            pool.filter(size=subject.size),
+        )
+    ]
+    metals = [m for m in subject.metals if m in Metal.values]
+    if metals:
+        candidates.append(
+            (
+                f"同环节（{sector_label}）、同金属（{_metal_names(metals)}）",
+                pool.filter(_metal_filter(metals)),
+            )
+        )
+    for label, enterprises in candidates:
+        latest = LatestResult.objects.filter(enterprise__in=enterprises, result__assessment__sector=sector)
+        others = latest.count()
+        if others >= MIN_OTHERS:
+            return PeerGroup(label=label, latest=latest, others=others)
+    return None
+
+
+def peer_position(result: Result) -> PeerPosition | None:
+    """``result``'s total and each domain's maturity as percentiles among its peers, or None when the peer
+    group holds fewer than ``MIN_OTHERS`` other enterprises. Four or five queries, whatever the group size:
+    the database counts who lies below and level with the subject; no peer's figure is read."""
+    assessment = result.assessment
+    subject = Enterprise.objects.select_related("organisation").get(pk=assessment.enterprise_id)
+    group = peer_group(subject, assessment.sector)
+    if group is None:
+        return None
+    totals = group.latest.aggregate(
+        t_n=Count("pk"),
+        t_below=Count("pk", filter=Q(result__total_shown__lt=result.total_shown)),
+        t_equal=Count("pk", filter=Q(result__total_shown=result.total_shown)),
+    )
+    total_percentile = percentile(totals["t_below"], totals["t_equal"], totals["t_n"])
+
+    mine = dict(
+        ResultScore.objects.filter(result=result, kind=ScoreKind.DOMAIN, maturity__isnull=False).values_list(
+            "key", "maturity"
+        )
+    )
+    order = _domain_order(result, list(mine))
+    counts: dict[str, Count] = {}
+    for i, key in enumerate(order):
+        counts[f"d{i}_n"] = Count("pk", filter=Q(key=key, maturity__isnull=False))
+        counts[f"d{i}_below"] = Count("pk", filter=Q(key=key, maturity__lt=mine[key]))
+        counts[f"d{i}_equal"] = Count("pk", filter=Q(key=key, maturity=mine[key]))
+    figures = (
+        ResultScore.objects.filter(
+            kind=ScoreKind.DOMAIN, result_id__in=group.latest.values("result_id")
+        ).aggregate(**counts)
+        if counts
+        else {}
+    )
+    domains: list[tuple[str, int]] = []
+    for i, key in enumerate(order):
+        below, equal, n = figures[f"d{i}_below"], figures[f"d{i}_equal"], figures[f"d{i}_n"]
+        # A domain some peers' catalogs lack is shown only when enough of them have it.
+        if n >= MIN_OTHERS:
+            domains.append((key, percentile(below, equal, n)))
+    return PeerPosition(
+        group_label=group.label, others=group.others, total_percentile=total_percentile, domains=domains
+    )
+
+
+def _domain_order(result: Result, keys: list[str]) -> list[str]:
+    try:
+        order = list(sector_view(result.catalog_version, result.assessment.sector).domain_order)
+    except (KeyError, ValueError, FileNotFoundError):  # a catalog version no longer installed
+        order = []
+    known = [k for k in order if k in keys]
+    return known + sorted(k for k in keys if k not in known)
