@@ -72,6 +72,11 @@ class AuditAction(models.TextChoices):
     RESULT_PUBLISHED = "formal.result_published", "发布评估结果"
     ASSESSMENT_REOPENED = "formal.reopened", "重新开启正式评估"
     PUBLIC_LISTING_CHANGED = "formal.public_listing_changed", "修改公开展示"
+    POLICY_RULE_CREATED = "analytics.rule_created", "新建筛选规则"
+    POLICY_RULE_UPDATED = "analytics.rule_updated", "修改筛选规则"
+    POLICY_RULE_DELETED = "analytics.rule_deleted", "删除筛选规则"
+    POLICY_RULE_EXPORTED = "analytics.rule_exported", "导出规则匹配企业"
+    INDICATORS_SAVED = "analytics.indicators_saved", "填报技术经济指标"
 
 
 class ActionField(models.CharField):  # type: ignore[type-arg]
