@@ -9,7 +9,7 @@ from django.utils import timezone
 from nfmaturity.accounts.models import Organisation, Role
 from nfmaturity.accounts.services import create_member
 from nfmaturity.assessments.catalogs import current_version, sector_view
-from nfmaturity.assessments.models import Assessment, AssessmentKind, GradeLevel
+from nfmaturity.assessments.models import Assessment, AssessmentKind, GradeLevel, RatingValue
 from nfmaturity.catalog.loader import content_hash
 from nfmaturity.enterprises.models import Enterprise, SectorChoice
 from nfmaturity.formal.models import (
@@ -106,3 +106,49 @@ def seat_team(
             for i, row_id in enumerate(row.id for row in view.rows)
         )
     return members
+
+def settle_all(formal: FormalAssessment, by_level: dict[int, RatingValue], actor: User) -> None:
+    """The team's settled ratings for every requirement (RatingRecord + matching Settlement), in bulk."""
+    from nfmaturity.assessments.models import RatingRecord
+    from nfmaturity.formal.models import Settlement, SettlementMethod
+
+    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+    requirements = list(view.requirements.values())
+    RatingRecord.objects.bulk_create(
+        RatingRecord(
+            assessment=formal.assessment,
+            requirement_id=r.id,
+            row_id=r.row,
+            level=int(r.level),
+            value=by_level[int(r.level)],
+            updated_by=actor,
+        )
+        for r in requirements
+    )
+    Settlement.objects.bulk_create(
+        Settlement(
+            formal=formal,
+            requirement_id=r.id,
+            row_id=r.row,
+            level=int(r.level),
+            value=by_level[int(r.level)],
+            method=SettlementMethod.UNANIMOUS,
+            settled_by=actor,
+        )
+        for r in requirements
+    )
+
+
+def make_concluded(
+    enterprise: Enterprise,
+    body: Organisation,
+    actor: User,
+    experts: list[ExpertProfile],
+    by_level: dict[int, RatingValue],
+) -> tuple[FormalAssessment, list[TeamMember]]:
+    """A formal assessment in 形成评估结论 with a seated team of ``experts`` and every requirement settled."""
+    formal = make_formal(enterprise, body, actor, state=FormalState.CONCLUSION)
+    members = seat_team(formal, experts)
+    settle_all(formal, by_level, members[0].expert.user)
+    return formal, members
+

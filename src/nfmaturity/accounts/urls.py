@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from nfmaturity.accounts import views
+from nfmaturity.accounts import views, views_notifications
 
 app_name = "accounts"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept"),
+    path("notifications/", views_notifications.notifications, name="notifications"),
 ]

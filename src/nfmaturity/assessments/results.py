@@ -168,6 +168,19 @@ def score_rows(fields: dict[str, Any]) -> list[ScoreFigures]:
     return out
 
 
+def store_result(assessment: Assessment, outcome: ScoreResult, *, version: int = 1) -> Result:
+    """Store an engine result as ``Result`` version ``version`` of ``assessment`` with its ``ResultScore``
+    rows (two queries; call inside the transaction that holds the assessment's lock). A self-assessment's
+    submission and each version of a formal assessment's result are stored by this one function."""
+    fields = stored_fields(outcome)
+    result = Result.objects.create(
+        assessment=assessment, version=version, catalog_hash=assessment.catalog_hash, **fields
+    )
+    # The indexable copy of the domain and sub-domain figures, in the same transaction (one query).
+    ResultScore.objects.bulk_create(score_records(result, score_rows(fields)))
+    return result
+
+
 def score_records(result: Result, rows: list[ScoreFigures]) -> list[ResultScore]:
     """Unsaved ``ResultScore`` rows of ``result`` (for one bulk_create, possibly with other results')."""
     return [ResultScore(result=result, **row) for row in rows]

@@ -36,9 +36,8 @@ from nfmaturity.assessments.models import (
     RatingRecord,
     RatingValue,
     Result,
-    ResultScore,
 )
-from nfmaturity.assessments.results import compute, score_records, score_rows, stored_fields
+from nfmaturity.assessments.results import compute, store_result
 from nfmaturity.assessments.selectors import requirement_label
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
@@ -421,12 +420,7 @@ def submit_assessment(*, assessment: Assessment | int, actor: User) -> Result:
             raise AssessmentError(f"还有 {len(exc.ids)} 项要求未评分，全部评分后才能提交") from None
         except ScoringError as exc:
             raise AssessmentError(str(exc)) from None
-        fields = stored_fields(outcome)
-        result = Result.objects.create(
-            assessment=locked, version=1, catalog_hash=locked.catalog_hash, **fields
-        )
-        # The indexable copy of the domain and sub-domain figures, in the same transaction (one query).
-        ResultScore.objects.bulk_create(score_records(result, score_rows(fields)))
+        result = store_result(locked, outcome, version=1)
         locked.state = AssessmentState.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.submitted_by = actor
