@@ -107,6 +107,7 @@ def seat_team(
         )
     return members
 
+
 def settle_all(formal: FormalAssessment, by_level: dict[int, RatingValue], actor: User) -> None:
     """The team's settled ratings for every requirement (RatingRecord + matching Settlement), in bulk."""
     from nfmaturity.assessments.models import RatingRecord
@@ -152,3 +153,63 @@ def make_concluded(
     settle_all(formal, by_level, members[0].expert.user)
     return formal, members
 
+
+# ---- helpers for the rating and consensus tests (h2)
+
+
+def share_row(formal: FormalAssessment, members: list[TeamMember], row_id: str) -> None:
+    """Assign one row to every member in ``members`` too, so several experts rate the same requirements."""
+    have = set(
+        SubdomainAssignment.objects.filter(formal=formal, row_id=row_id).values_list("member_id", flat=True)
+    )
+    SubdomainAssignment.objects.bulk_create(
+        SubdomainAssignment(member=m, formal=formal, row_id=row_id) for m in members if m.pk not in have
+    )
+
+
+def rate_assigned(
+    formal: FormalAssessment,
+    member: TeamMember,
+    value: str = "1",
+    *,
+    overrides: dict[str, str] | None = None,
+    submit: bool = False,
+) -> int:
+    """Give ``member`` an ExpertRating of ``value`` on every requirement of his rows (``overrides`` by
+    requirement id; 不适用 gets a reason), directly with the ORM. Returns how many were written."""
+    from nfmaturity.formal.models import ExpertRating
+
+    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+    mine = set(SubdomainAssignment.objects.filter(member=member).values_list("row_id", flat=True))
+    ratings = []
+    for row in view.rows:
+        if row.id not in mine:
+            continue
+        for req in row.requirements:
+            v = (overrides or {}).get(req.id, value)
+            ratings.append(
+                ExpertRating(
+                    formal=formal,
+                    member=member,
+                    requirement_id=req.id,
+                    row_id=row.id,
+                    level=int(req.level),
+                    value=v,
+                    reason="本企业没有该工序" if v == "na" else "",
+                )
+            )
+    ExpertRating.objects.bulk_create(ratings, batch_size=500)
+    if submit:
+        member.ratings_submitted_at = timezone.now()
+        member.save(update_fields=["ratings_submitted_at"])
+    return len(ratings)
+
+
+def smallest_row(formal: FormalAssessment) -> tuple[int, str]:
+    """(index, id) of the sector view's row with the fewest requirements (at least two)."""
+    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+    index = min(
+        (i for i, r in enumerate(view.rows) if len(r.requirements) >= 2),
+        key=lambda i: len(view.rows[i].requirements),
+    )
+    return index, view.rows[index].id

@@ -1,0 +1,333 @@
+"""The offline field workbook (现场评估表) of one expert: only the rows assigned to him, with his ratings.
+
+It is the self-assessment workbook format (``nfmaturity.workbook``: the same safe reader and limits, per-row
+versions, text never a formula), written for the subset of rows, so the same reader reads it back. The import
+follows ``assessments.imports``: parse outside any transaction, preview in a short one (a row whose rating
+changed on the platform after the download is a conflict; by default the platform's value is kept), then
+apply all or nothing with a constant number of statements. The pending preview is a ``WorkbookImport`` of the
+formal assessment's ``Assessment`` (never reachable from the self-assessment pages, which open only
+self-assessments), tied to the expert who uploaded it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.http import Http404
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from nfmaturity.assessments.catalogs import SectorView, catalog
+from nfmaturity.assessments.errors import WorkbookRejectedError
+from nfmaturity.assessments.imports import ParsedUpload, _lift_sqlite_parameter_cap
+from nfmaturity.assessments.models import ImportState, RatingValue, WorkbookImport
+from nfmaturity.audit.models import AuditAction
+from nfmaturity.audit.services import EventSpec, record_events
+from nfmaturity.catalog.model import Sector
+from nfmaturity.formal.models import ExpertRating, FormalAssessment, FormalState, TeamMember
+from nfmaturity.formal.services_rating import (
+    FROZEN,
+    assigned_rows,
+    requirement_label,
+    seat_for_write,
+    view_of,
+)
+from nfmaturity.formal.workflow import FormalError, lock, require
+from nfmaturity.scoring.ratings import Rating
+from nfmaturity.workbook.xlsx import GUIDE_SHEET, FilledWorkbook, Prefill, workbook_bytes
+
+GUIDE = (
+    "现场评估表 · 正式评估 · 每位专家一份，只含分配给您的能力子域",
+    "填写方法：在“自评估”表的“评分”列逐条选择全部满足（1）、大部分满足（0.8）、部分满足（0.5）、不满足（0）或不适用；"
+    "选择“不适用”须在“不适用理由”列写明理由（组长确认后生效）；“备注”列记录依据与证据。",
+    "填好后在平台“正式评估 → 我的评分 → 上传现场评估表”导入：空白单元格不会清除平台上已有的评分；"
+    "下载后在平台上又修改过的条目会列为冲突，默认保留平台上的评分。",
+    "导入只在“现场评估与打分”阶段、您提交评分之前进行；本表只能导入您本人的评分。",
+)
+
+
+def export_bytes(formal: FormalAssessment, seat: TeamMember) -> bytes:
+    """The expert's workbook: his rows only, carrying his ratings and their versions."""
+    assessment = formal.assessment
+    mine = assigned_rows(seat)
+    whole = catalog(assessment.catalog_version)
+    subset = whole.model_copy(update={"rows": tuple(r for r in whole.rows if r.id in mine)})
+    prefill = {
+        r.requirement_id: Prefill(Rating(r.value), r.reason, r.note, version=r.version)
+        for r in ExpertRating.objects.filter(member=seat, row_id__in=mine)
+    }
+    data = workbook_bytes(
+        subset,
+        Sector(assessment.sector),
+        prefill,
+        assessment_id=assessment.pk,
+        exported_at=timezone.now(),
+    )
+    return _field_guide(data, formal, seat)
+
+
+def _field_guide(data: bytes, formal: FormalAssessment, seat: TeamMember) -> bytes:
+    """Say on the guide sheet that this is a field workbook, for whom (the rating sheet is untouched)."""
+    wb = load_workbook(BytesIO(data))
+    guide = wb[GUIDE_SHEET]
+    guide.insert_rows(1, amount=len(GUIDE) + 2)
+    lines = (
+        f"{formal.enterprise.name} 正式评估（编号 {formal.pk}） · 专家：{seat.expert.full_name}",
+        *GUIDE,
+    )
+    for i, text in enumerate(lines, start=1):
+        guide.cell(row=i, column=1, value=text)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _check_belongs(
+    formal: FormalAssessment, view: SectorView, mine: set[str], filled: FilledWorkbook
+) -> None:
+    assessment = formal.assessment
+    if filled.assessment_id != assessment.pk:
+        raise FormalError(
+            "这份工作簿不是从本次正式评估下载的现场评估表，未导入任何评分。请在“我的评分”页下载您的现场评估表后填写。"
+        )
+    if (
+        filled.code != view.catalog.code
+        or filled.version != assessment.catalog_version
+        or filled.sector.value != assessment.sector
+    ):
+        raise FormalError("这份工作簿的标准版本或评估环节与本次正式评估不符，未导入任何评分。")
+    problems = []
+    for row in filled.rows:
+        requirement = view.requirements.get(row.requirement_id)
+        where = row.place or f"第{row.row_number}行"
+        if requirement is None:
+            problems.append(f"{where}：该行的要求编号不在本次评估的评分标准中（可能被改动过）")
+        elif requirement.row not in mine:
+            problems.append(f"{where}：该要求所在的能力子域没有分配给您")
+    if problems:
+        raise WorkbookRejectedError(problems)
+
+
+@dataclass(frozen=True)
+class _Diff:
+    changes: list[dict[str, Any]]
+    conflicts: list[dict[str, Any]]
+    unchanged: int
+    blank: int
+
+
+def _compare(view: SectorView, filled: FilledWorkbook, current: Mapping[str, ExpertRating]) -> _Diff:
+    """The same rules as the self-assessment import: a blank cell never erases; a row whose platform rating
+    changed after the download (its version differs) is a conflict."""
+    changes: list[dict[str, Any]] = []
+    conflicts: list[dict[str, Any]] = []
+    unchanged = blank = 0
+    for row in filled.rows:
+        old = current.get(row.requirement_id)
+        if row.rating is None and old is None:
+            blank += 1
+            continue
+        if row.rating is not None:
+            value = RatingValue(row.rating.value)
+        else:
+            assert old is not None
+            value = RatingValue(old.value)
+        reason = ""
+        if value == RatingValue.NOT_APPLICABLE:
+            reason = row.na_reason or (old.reason if old else "")
+        note = row.note or (old.note if old else "")
+        if old is not None and (old.value, old.reason, old.note) == (value, reason, note):
+            if row.rating is None:
+                blank += 1
+            else:
+                unchanged += 1
+            continue
+        entry: dict[str, Any] = {
+            "row_number": row.row_number,
+            "requirement_id": row.requirement_id,
+            "label": requirement_label(view, row.requirement_id),
+            "value": value.value,
+            "reason": reason,
+            "note": note,
+            "old_value": old.value if old else None,
+            "old_reason": old.reason if old else "",
+            "old_note": old.note if old else "",
+            "old_version": old.version if old else 0,
+        }
+        stale = (old.version if old else 0) != row.version if row.version is not None else old is not None
+        if stale:
+            entry["workbook_version"] = row.version
+            entry["updated_at"] = old.updated_at.isoformat() if old else ""
+            conflicts.append(entry)
+        else:
+            changes.append(entry)
+    return _Diff(changes, conflicts, unchanged, blank)
+
+
+def _writable_seat(actor: User, locked: FormalAssessment) -> TeamMember:
+    seat = seat_for_write(actor, locked)
+    require(locked, "导入现场评估表", FormalState.ONSITE)
+    if seat.ratings_submitted_at is not None:
+        raise FormalError(FROZEN)
+    return seat
+
+
+def preview(*, formal: FormalAssessment, actor: User, parsed: ParsedUpload) -> WorkbookImport:
+    """Record what importing the parsed workbook would change; nothing is rated yet."""
+    view = view_of(formal)
+    with transaction.atomic():
+        locked = lock(formal)
+        seat = _writable_seat(actor, locked)
+        mine = assigned_rows(seat)
+        _check_belongs(locked, view, mine, parsed.workbook)
+        current = {r.requirement_id: r for r in ExpertRating.objects.filter(member=seat)}
+        diff = _compare(view, parsed.workbook, current)
+        return WorkbookImport.objects.create(
+            assessment_id=locked.assessment_id,
+            filename=parsed.filename,
+            sha256=parsed.sha256,
+            changes=diff.changes,
+            conflicts=diff.conflicts,
+            exported_at=parsed.workbook.exported_at,
+            unchanged=diff.unchanged,
+            blank=diff.blank,
+            uploaded_by=actor,
+        )
+
+
+def pending_import(formal: FormalAssessment, actor: User, import_pk: int) -> WorkbookImport:
+    """The expert's own previewed import of this formal assessment (404 for anyone else's)."""
+    found = WorkbookImport.objects.filter(
+        pk=import_pk, assessment_id=formal.assessment_id, uploaded_by=actor
+    ).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def apply(
+    *, formal: FormalAssessment, actor: User, import_pk: int, take_workbook: Collection[str] = ()
+) -> int:
+    """Write the previewed changes and the chosen conflicts, all or nothing. Returns the number written."""
+    _lift_sqlite_parameter_cap()
+    with transaction.atomic():
+        locked = lock(formal)
+        seat = _writable_seat(actor, locked)
+        pending = (
+            WorkbookImport.objects.select_for_update()
+            .filter(pk=import_pk, assessment_id=locked.assessment_id, uploaded_by=actor)
+            .first()
+        )
+        if pending is None:
+            raise Http404
+        if pending.state != ImportState.PENDING:
+            raise FormalError("该工作簿已导入过，请勿重复导入")
+        view = view_of(locked)
+        mine = assigned_rows(seat)
+        taken = [c for c in pending.conflicts if c["requirement_id"] in take_workbook]
+        writes = sorted([*pending.changes, *taken], key=lambda c: int(c["row_number"]))
+        current = {r.requirement_id: r for r in ExpertRating.objects.select_for_update().filter(member=seat)}
+        stale = [
+            w
+            for w in writes
+            if (current[w["requirement_id"]].version if w["requirement_id"] in current else 0)
+            != w["old_version"]
+        ]
+        if stale:
+            first = stale[0]
+            raise FormalError(
+                f"导入未执行：{first['label']}（工作簿第{first['row_number']}行）"
+                f"{f'等 {len(stale)} 项要求' if len(stale) > 1 else ''}的评分在预览之后已被修改，未写入任何评分。"
+                "请重新上传工作簿，核对后再导入。"
+            )
+        lost = [w for w in writes if view.requirements[w["requirement_id"]].row not in mine]
+        if lost:
+            raise FormalError("导入未执行：部分要求所在的能力子域已不再分配给您，请重新下载现场评估表。")
+        now = timezone.now()
+        created: list[ExpertRating] = []
+        updated: list[tuple[ExpertRating, bool]] = []
+        olds: dict[str, dict[str, str] | None] = {}
+        for w in writes:
+            rating = current.get(w["requirement_id"])
+            if rating is None:
+                requirement = view.requirements[w["requirement_id"]]
+                rating = ExpertRating(
+                    formal=locked,
+                    member=seat,
+                    requirement_id=w["requirement_id"],
+                    row_id=requirement.row,
+                    level=int(requirement.level),
+                )
+                created.append(rating)
+                olds[w["requirement_id"]] = None
+            else:
+                olds[w["requirement_id"]] = {
+                    "value": rating.value,
+                    "reason": rating.reason,
+                    "note": rating.note,
+                }
+                keep = (rating.value, rating.reason) == (w["value"], w["reason"])
+                updated.append((rating, keep))
+            rating.value, rating.reason, rating.note = w["value"], w["reason"], w["note"]
+        ExpertRating.objects.bulk_create(created)
+        _update(updated, now)
+        events = [
+            EventSpec(
+                action=AuditAction.EXPERT_RATING_CHANGED,
+                obj=r,
+                old=olds[r.requirement_id],
+                new={
+                    "value": r.value,
+                    "reason": r.reason,
+                    "note": r.note,
+                    "requirement_id": r.requirement_id,
+                    "formal_id": locked.pk,
+                },
+            )
+            for r in [*created, *(u for u, _ in updated)]
+        ]
+        events.append(
+            EventSpec(
+                action=AuditAction.FIELD_WORKBOOK_IMPORTED,
+                obj=locked,
+                new={
+                    "file": pending.filename,
+                    "sha256": pending.sha256,
+                    "member_id": seat.pk,
+                    "changed": len(writes),
+                    "conflicts_from_workbook": len(taken),
+                    "conflicts_kept_platform": len(pending.conflicts) - len(taken),
+                },
+            )
+        )
+        record_events(actor=actor, events=events, organisation_id=locked.enterprise.organisation_id)
+        WorkbookImport.objects.filter(pk=pending.pk).update(state=ImportState.APPLIED, applied_at=now)
+    return len(writes)
+
+
+def _update(rows: list[tuple[ExpertRating, bool]], now: datetime) -> None:
+    """One UPDATE … FROM (VALUES …) for every changed rating (see ``assessments.imports._update_ratings``);
+    a changed 不适用 loses its confirmation (``keep`` 0)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(ExpertRating._meta.db_table)
+    values = ", ".join(["(CAST(%s AS BIGINT), %s, %s, %s, CAST(%s AS INTEGER))"] * len(rows))
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    params: list[Any] = [stamp]
+    for r, keep in rows:
+        params += [r.pk, r.value, r.reason, r.note, 1 if keep else 0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = v.column2, reason = v.column3, note = v.column4, "
+            f"version = {table}.version + 1, updated_at = %s, "
+            f"na_confirmed_by_id = CASE WHEN v.column5 = 1 THEN {table}.na_confirmed_by_id ELSE NULL END, "
+            f"na_confirmed_at = CASE WHEN v.column5 = 1 THEN {table}.na_confirmed_at ELSE NULL END "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            params,
+        )
