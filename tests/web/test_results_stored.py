@@ -130,7 +130,7 @@ def test_the_plan_and_explanation_of_a_submitted_result_are_computed_once(
 
 
 def _actions(html: str) -> list[str]:
-    return re.findall(r'<span class="fw-bold plan-action-ref">([^<]+第\d+条)</span>', html)
+    return re.findall(r'<span class="plan-action-ref">([^<]+第\d+条)</span>', html)
 
 
 def test_the_plan_shows_every_action_paged_and_reaches_the_target_without_a_grade_jump(
@@ -151,7 +151,10 @@ def test_the_plan_shows_every_action_paged_and_reaches_the_target_without_a_grad
         ("部分满足", "全部满足", 2),
     }
     assert summary.after_consecutive >= 3 and summary.after_warning is None
-    assert "“步”：把一条要求的评分提高一档" in first and "共 73 项（第 1/4 页）" in first
+    # Capabilities, not rating changes: the roadmap summary never tells the user to raise a rating.
+    assert "每项是一项要建设的能力" in first and "共 73 项（第 1/4 页）" in first
+    assert "评分提高一档" not in first and "→ <strong>全部满足" not in first
+    assert f'href="/plans/assessment/{submitted.pk}/roadmap/?target=3"' in first
     seen = []
     for page in range(1, 5):
         seen += _actions(client.get(f"{url}?page={page}").content.decode())
@@ -167,7 +170,7 @@ def test_the_user_picks_the_target_grade_and_may_ask_for_the_literal_path(
     assert "从二级 场景级到四级 平台级" in four
     assert re.search(r'<option value="4" selected>四级 平台级（总分 ≥ 3.80）', four)
     literal = client.get(f"/assessments/{submitted.pk}/plan/?target=3&path=literal").content.decode()
-    assert "总分最省力：" in literal and "可能出现等级跳跃" in literal
+    assert "最低代价：" in literal and "可能出现等级跳跃" in literal
     assert "完成后仍有等级跳跃" in literal  # the cheapest route to 三级 leaves S3 unmet
     # A grade that is not above the current one falls back to the next grade.
     assert "到三级 领域级" in client.get(f"/assessments/{submitted.pk}/plan/?target=1").content.decode()

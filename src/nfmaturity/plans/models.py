@@ -8,6 +8,8 @@ enterprise's own (effort, owner, due date, budget, status, evidence), edited wit
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from django.conf import settings
 from django.db import models
 
@@ -97,6 +99,10 @@ class PlanAction(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def gain_exact(self) -> Fraction:
+        return Fraction(self.gain)
 
 
 class RectificationState(models.TextChoices):

@@ -121,6 +121,22 @@ class RoadmapAction:
 
 
 @dataclass(frozen=True)
+class Group:
+    """Actions of one scenario, domain or level, with their summed effort and exact summed gain."""
+
+    name: str
+    actions: list[RoadmapAction]
+
+    @property
+    def effort(self) -> int:
+        return sum(a.effort for a in self.actions)
+
+    @property
+    def gain(self) -> Fraction:
+        return sum((a.gain for a in self.actions), Fraction(0))
+
+
+@dataclass(frozen=True)
 class Roadmap:
     target_grade: int
     target_label: str
@@ -137,6 +153,7 @@ class Roadmap:
     warning: str  # empty unless the literal path leaves a 等级跳跃
     enterprise_advice: list[str]
     actions: list[RoadmapAction]  # level order, then scenario, domain, questionnaire order
+    domain_order: tuple[str, ...] = ()  # the questionnaire's
 
     @property
     def literal(self) -> bool:
@@ -160,9 +177,17 @@ class Roadmap:
 
     def by_domain(self) -> dict[str, list[RoadmapAction]]:
         grouped: dict[str, list[RoadmapAction]] = {}
-        for action in self.actions:
-            grouped.setdefault(action.domain, []).append(action)
+        for name in self.domain_order:
+            chosen = [a for a in self.actions if a.domain == name]
+            if chosen:
+                grouped[name] = chosen
         return grouped
+
+    def scenario_groups(self) -> list[Group]:
+        return [Group(name, actions) for name, actions in self.by_scenario().items()]
+
+    def domain_groups(self) -> list[Group]:
+        return [Group(name, actions) for name, actions in self.by_domain().items()]
 
     def by_level(self) -> dict[int, list[RoadmapAction]]:
         grouped: dict[int, list[RoadmapAction]] = {}
@@ -257,6 +282,7 @@ def roadmap_from(
         warning=after.warning or "",
         enterprise_advice=[],
         actions=actions,
+        domain_order=view.domain_order,
     )
     # The ordered gains must add up to the core's own rescoring: a check that the roadmap's figures are its.
     if sum((a.gain for a in actions), outcome.total) != after.total:
