@@ -198,6 +198,15 @@ class Result(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assessment", "version"], name="result_version_unique")
         ]
+        # The dashboard's counts read grade, total and assessment of every latest result: from this covering
+        # index (PostgreSQL) instead of the wide rows with their JSON (docs/architecture.md, 存储的评分).
+        indexes = [
+            models.Index(
+                fields=["id"],
+                include=["assessment", "version", "grade", "total_shown"],
+                name="result_figures_covering",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.assessment_id} v{self.version}: {self.total_shown}"
@@ -251,7 +260,18 @@ class ResultScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["result", "kind", "key"], name="result_score_unique")]
-        indexes = [models.Index(fields=["kind", "key"])]
+        indexes = [
+            models.Index(fields=["kind", "key"]),
+            # The dashboard's domain averages and heat map read the domain rows of the latest results: a
+            # partial covering index holds just those rows' figures, read without the table (PostgreSQL;
+            # measured in docs/architecture.md, 存储的评分).
+            models.Index(
+                fields=["result"],
+                include=["key", *SCORE_COLUMNS],
+                condition=models.Q(kind="domain"),
+                name="result_score_domain_covering",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.result_id} {self.key}: {self.maturity_exact}"

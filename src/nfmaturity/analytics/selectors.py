@@ -1,0 +1,474 @@
+"""What the regulator's dashboard counts, read from the stored results in a fixed number of queries.
+
+Whom it counts (docs/access.md): the verified enterprises inside the viewer's jurisdiction, never demo ones,
+except in a demo database (every enterprise is a demo one), where the figures count the demo data and say so.
+Each enterprise is counted by its latest submitted result (``LatestResult``), self or formal alike.
+
+How (docs/architecture.md, 存储的评分): every figure is a GROUP BY in the database over the stored rows
+(``LatestResult`` → ``Result`` for grade, total and submission time; ``ResultScore`` for the domain figures);
+only grouped rows come back, a few hundred to a few thousand, never one per enterprise. Averages are summed
+and counted by the database and divided here exactly (``Fraction``), then truncated for display as the
+scoring core truncates (``scoring.display``), so a page never rounds a 1.995 up to 2.00.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractYear, Substr
+from django.utils import timezone
+
+from nfmaturity.accounts.access import AnyUser
+from nfmaturity.analytics.filters import SORTS, STALE_AFTER, DashboardFilter, Drill
+from nfmaturity.assessments.catalogs import catalog, current_version
+from nfmaturity.assessments.models import (
+    SCORE_COLUMNS,
+    Assessment,
+    AssessmentKind,
+    AssessmentState,
+    GradeLevel,
+    LatestResult,
+    Result,
+    ResultScore,
+    ScoreKind,
+)
+from nfmaturity.enterprises import regions
+from nfmaturity.enterprises.access import jurisdiction_of, overseen_enterprises
+from nfmaturity.enterprises.models import Enterprise, Metal, SectorChoice, SizeClass, VerificationState
+
+# Demo data is marked on the enterprise and on its organisation; either mark keeps it out of real figures.
+DEMO = Q(is_demo=True) | Q(organisation__is_demo=True)
+GOOD_GRADE = GradeLevel.TWO  # the share "at or above 二级" the issue asks for
+LEVELS = tuple(GradeLevel.values)
+
+
+def is_demo_database() -> bool:
+    """True when every enterprise is a demo one (``nfm demo`` on an empty database): the statistics then
+    count the demo data, labelled 演示数据, instead of showing nothing."""
+    return Enterprise.objects.exists() and not Enterprise.objects.exclude(DEMO).exists()
+
+
+def counted(queryset: QuerySet[Enterprise], *, demo: bool) -> QuerySet[Enterprise]:
+    """The enterprises of ``queryset`` that statistics count: verified ones, and real ones unless ``demo``."""
+    queryset = queryset.filter(verification=VerificationState.VERIFIED)
+    return queryset if demo else queryset.exclude(DEMO)
+
+
+def truncate(value: Fraction | None, places: int = 2) -> Decimal | None:
+    """``value`` truncated (never rounded) to ``places`` decimals, as the scoring core shows figures."""
+    if value is None:
+        return None
+    whole = value.numerator * 10**places // value.denominator  # floor division: towards zero for ≥ 0
+    return Decimal(whole).scaleb(-places)
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """A percentage with one decimal, truncated."""
+    return truncate(Fraction(part * 100, whole), 1) if whole else None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Whose dashboard: the jurisdiction, whether the figures are demo data, and the filters."""
+
+    jurisdiction: str
+    demo: bool
+    filters: DashboardFilter
+
+    @property
+    def area(self) -> str:
+        """The division the figures cover: the region filtered on, else the whole jurisdiction."""
+        return self.filters.region or self.jurisdiction
+
+
+def viewer_of(user: AnyUser, filters: DashboardFilter) -> Viewer:
+    jurisdiction = jurisdiction_of(user)
+    if jurisdiction is None:
+        raise ValueError("the dashboard is for regulators and the platform admin")
+    return Viewer(jurisdiction, is_demo_database(), filters)
+
+
+def scope(user: AnyUser, viewer: Viewer) -> QuerySet[Enterprise]:
+    """The enterprises every figure counts: overseen, counted (verified, demo rule), filtered."""
+    return viewer.filters.apply(counted(overseen_enterprises(user), demo=viewer.demo))
+
+
+@cache
+def domain_names() -> tuple[str, ...]:
+    return tuple(d.name for d in sorted(catalog(current_version()).domains, key=lambda d: d.order))
+
+
+@cache
+def subdomain_names() -> dict[str, tuple[str, str]]:
+    """Sub-domain row id → (name, domain), over every section of the current catalog."""
+    return {row.id: (row.name, row.domain) for row in catalog(current_version()).rows}
+
+
+# ---- one group of enterprises: count, assessed, grades, average total --------------------------------------
+
+
+@dataclass
+class Tally:
+    label: str
+    params: dict[str, str]  # what to add to the filters to list these enterprises
+    enterprises: int = 0
+    grades: Counter[int] = field(default_factory=Counter)
+    total_sum: Decimal = Decimal(0)
+
+    def add(self, n: int, grade: int | None, total: Decimal | None) -> None:
+        self.enterprises += n
+        if grade is not None:
+            self.grades[grade] += n
+            self.total_sum += total or Decimal(0)
+
+    @property
+    def assessed(self) -> int:
+        return sum(self.grades.values())
+
+    @property
+    def good(self) -> int:
+        return sum(n for g, n in self.grades.items() if g >= GOOD_GRADE)
+
+    @property
+    def average(self) -> Decimal | None:
+        return truncate(Fraction(self.total_sum) / self.assessed) if self.assessed else None
+
+    @property
+    def good_share(self) -> Decimal | None:
+        return share(self.good, self.assessed)
+
+    @property
+    def grade_counts(self) -> list[int]:
+        return [self.grades.get(g, 0) for g in LEVELS]
+
+    @property
+    def grade_cells(self) -> list[tuple[int, int]]:
+        return [(g, self.grades.get(g, 0)) for g in LEVELS]
+
+
+def _region_length(area: str) -> int:
+    """How many leading digits of a region code name the division one level below ``area``."""
+    return {0: 2, 2: 4}.get(len(regions.jurisdiction_prefix(area) or ""), 6)
+
+
+def _region_label(area: str, code: str) -> str:
+    region = regions.regions().get(code)
+    name = region.name if region is not None else code
+    return f"{name}（未细分）" if code == area else name
+
+
+def _sorted_tallies(tallies: Iterable[Tally]) -> list[Tally]:
+    return sorted(tallies, key=lambda t: (-t.enterprises, t.label))
+
+
+@dataclass
+class Dashboard:
+    viewer: Viewer
+    jurisdiction_name: str
+    overall: Tally
+    region_heading: str
+    by_region: list[Tally]
+    by_sector: list[Tally]
+    by_metal: list[Tally]
+    by_size: list[Tally]
+    by_above: list[Tally]
+    by_year: list[Tally]
+    by_kind: list[Tally]
+    never: int
+    drafts: int
+    stale: int
+    pending: int
+    rejected: int
+    grade_labels: list[str] = field(default_factory=lambda: list(GradeLevel.labels))
+
+    @property
+    def grade_short(self) -> list[str]:
+        return [label.split(" ")[0] for label in self.grade_labels]
+
+
+def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
+    """Every figure of the dashboard for ``user`` under ``filters`` (about ten queries whatever the size)."""
+    viewer = viewer_of(user, filters)
+    enterprises = scope(user, viewer)
+    area = viewer.area
+    length = _region_length(area)
+    cutoff = timezone.now() - STALE_AFTER
+    latest = "latest_result__result__"
+
+    # 1. By (division, size, 规上, grade, year, kind, stale): overall, pyramid, region, size, 规上, year, kind.
+    main = list(
+        enterprises.values(
+            "size",
+            "above_scale",
+            division=Substr("region_code", 1, length),
+            grade=F("latest_result__grade"),
+            year=ExtractYear(f"{latest}assessment__submitted_at"),
+            kind=F(f"{latest}assessment__kind"),
+            stale=Case(
+                When(**{f"{latest}assessment__submitted_at__lt": cutoff}, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .annotate(n=Count("pk"), total=Sum(f"{latest}total_shown"))
+        .order_by()
+    )
+    # 2. By (sectors, metals, grade): an enterprise in two sectors or of two metals counts under each.
+    tags = list(
+        enterprises.values("sectors", "metals", grade=F("latest_result__grade"))
+        .annotate(n=Count("pk"), total=Sum(f"{latest}total_shown"))
+        .order_by()
+    )
+    overall = Tally("合计", {})
+    by_region: dict[str, Tally] = {}
+    by_size = {s: Tally(s.label, {"size": s.value}) for s in SizeClass}
+    by_above = {True: Tally("规上企业", {"above": "1"}), False: Tally("规下企业", {"above": "0"})}
+    by_year: dict[int, Tally] = {}
+    by_kind = {k: Tally(k.label, {"kind": k.value}) for k in AssessmentKind}
+    never = stale = 0
+    for row in main:
+        n, grade, total = row["n"], row["grade"], row["total"]
+        overall.add(n, grade, total)
+        code = row["division"] + "0" * (6 - len(row["division"]))
+        if code not in by_region:
+            by_region[code] = Tally(_region_label(area, code), {"region": code} if code != area else {})
+        by_region[code].add(n, grade, total)
+        by_size[SizeClass(row["size"])].add(n, grade, total)
+        by_above[row["above_scale"]].add(n, grade, total)
+        if grade is None:
+            never += n
+            continue
+        by_year.setdefault(row["year"], Tally(f"{row['year']} 年", {"year": str(row["year"])})).add(
+            n, grade, total
+        )
+        by_kind[AssessmentKind(row["kind"])].add(n, grade, total)
+        if row["stale"]:
+            stale += n
+    by_sector = {s: Tally(s.label, {"sector": s.value}) for s in SectorChoice}
+    by_metal = {m: Tally(m.label, {"metal": m.value}) for m in Metal}
+    for tag in tags:
+        for sector in set(tag["sectors"] or []):
+            if sector in SectorChoice.values:
+                by_sector[SectorChoice(sector)].add(tag["n"], tag["grade"], tag["total"])
+        for metal in set(tag["metals"] or []):
+            if metal in Metal.values:
+                by_metal[Metal(metal)].add(tag["n"], tag["grade"], tag["total"])
+
+    # 3. Verification states of the enterprises overseen (listed, never counted, when not verified).
+    states = {
+        row["verification"]: row["n"]
+        for row in viewer.filters.apply(overseen_enterprises(user))
+        .values("verification")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    # 4. Who is filling in an assessment now.
+    drafts = enterprises.filter(
+        Exists(Assessment.objects.filter(enterprise=OuterRef("pk"), state=AssessmentState.DRAFT))
+    ).count()
+    return Dashboard(
+        viewer=viewer,
+        jurisdiction_name=regions.jurisdiction_name(viewer.jurisdiction),
+        overall=overall,
+        region_heading=regions.subdivision_heading(area),
+        by_region=_sorted_tallies(by_region.values()),
+        by_sector=[t for t in by_sector.values() if t.enterprises],
+        by_metal=_sorted_tallies(t for t in by_metal.values() if t.enterprises),
+        by_size=[t for t in by_size.values() if t.enterprises],
+        by_above=[t for t in by_above.values() if t.enterprises],
+        by_year=[by_year[y] for y in sorted(by_year)],
+        by_kind=[t for t in by_kind.values() if t.enterprises],
+        never=never,
+        drafts=drafts,
+        stale=stale,
+        pending=states.get(VerificationState.PENDING, 0),
+        rejected=states.get(VerificationState.REJECTED, 0),
+    )
+
+
+def trends(user: AnyUser, filters: DashboardFilter) -> list[dict[str, Any]]:
+    """Results per year of submission (every submitted assessment's current result, not only the latest of
+    each enterprise): how many, their average total, the share at ≥ 二级."""
+    enterprises = scope(user, viewer_of(user, filters))
+    newer = Result.objects.filter(assessment=OuterRef("assessment"), version__gt=OuterRef("version"))
+    rows = (
+        Result.objects.filter(
+            assessment__state=AssessmentState.SUBMITTED,
+            assessment__enterprise__in=enterprises.order_by().values("pk"),
+        )
+        .exclude(Exists(newer))
+        .values(year=ExtractYear("assessment__submitted_at"))
+        .annotate(
+            n=Count("pk"),
+            total=Sum("total_shown"),
+            good=Count("pk", filter=Q(grade__gte=GOOD_GRADE)),
+        )
+        .order_by("year")
+    )
+    return [
+        {
+            "year": row["year"],
+            "results": row["n"],
+            "average": truncate(Fraction(row["total"]) / row["n"]),
+            "good": row["good"],
+            "good_share": share(row["good"], row["n"]),
+        }
+        for row in rows
+    ]
+
+
+def _sums_sql(columns: Iterable[str]) -> str:
+    return ", ".join(f"COUNT(s.{c}), SUM(s.{c})" for c in columns)
+
+
+@dataclass
+class DomainFigures:
+    domains: list[dict[str, Any]]  # name, figures (maturity, S1..S5), results; weakest first
+    heat_domains: list[str]  # the heat map's columns, weakest first
+    heat_rows: list[tuple[str, str, list[Decimal | None]]]  # (division label, code or "", cells)
+    region_heading: str
+
+
+def domain_figures(user: AnyUser, filters: DashboardFilter) -> DomainFigures:
+    """Each domain's average maturity and S1..S5 (weakest first), and the heat map (division × domain
+    average maturity), from one GROUP BY (division, domain) over the domain rows of the latest results.
+
+    Summed and counted by the database (a level a domain takes no part in is NULL and stays out, as in the
+    scoring), divided here exactly. Written in SQL because the path runs through ``LatestResult``, which has
+    no reverse relation from ``Result``; the enterprises come in as the ORM's own subquery.
+    """
+    viewer = viewer_of(user, filters)
+    enterprises = scope(user, viewer)
+    area = viewer.area
+    length = _region_length(area)
+    inner, params = (
+        enterprises.order_by().values(eid=F("pk"), region=F("region_code")).query.sql_with_params()
+    )
+    sql = (
+        f"SELECT SUBSTR(e.region, 1, %s), s.key, {_sums_sql(SCORE_COLUMNS)} "
+        f"FROM {ResultScore._meta.db_table} s "
+        f"JOIN {LatestResult._meta.db_table} l ON l.result_id = s.result_id "
+        f"JOIN ({inner}) e ON e.eid = l.enterprise_id "
+        "WHERE s.kind = %s "
+        "GROUP BY 1, 2"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [length, *params, ScoreKind.DOMAIN.value])
+        rows = cursor.fetchall()
+    totals: dict[str, list[list[Any]]] = {}
+    heat: dict[str, dict[str, Decimal | None]] = {}
+    weight: Counter[str] = Counter()
+    for division, key, *figures in rows:
+        code = division + "0" * (6 - len(division))
+        per_column = totals.setdefault(key, [[0, Fraction(0)] for _ in SCORE_COLUMNS])
+        for i in range(len(SCORE_COLUMNS)):
+            count, total = figures[2 * i], figures[2 * i + 1]
+            if count:
+                per_column[i][0] += count
+                per_column[i][1] += Fraction(total)
+        count, total = figures[0], figures[1]
+        weight[code] = max(weight[code], count)
+        heat.setdefault(code, {})[key] = truncate(Fraction(total) / count) if count else None
+    domains = [
+        {
+            "name": key,
+            "figures": [truncate(Fraction(s) / n) if n else None for n, s in per_column],
+            "results": per_column[0][0],
+        }
+        for key, per_column in totals.items()
+    ]
+    order = {name: i for i, name in enumerate(domain_names())}
+    domains.sort(key=lambda d: (d["figures"][0] is None, d["figures"][0] or 0, order.get(d["name"], 99)))
+    columns = [d["name"] for d in domains]
+    rows = [
+        (_region_label(area, code), code if code != area else "", [heat[code].get(name) for name in columns])
+        for code in sorted(heat, key=lambda c: (-weight[c], c))
+    ]
+    return DomainFigures(domains, columns, rows, regions.subdivision_heading(area))
+
+
+def subdomain_averages(user: AnyUser, filters: DashboardFilter, domain: str) -> list[dict[str, Any]]:
+    """The sub-domains of ``domain``: average maturity and S1..S5 over the latest results, weakest first.
+
+    One domain at a time: the sub-domain rows are four to five times the domain rows, and a regulator looks
+    at the sub-domains of the domain that lags (docs/architecture.md, 存储的评分)."""
+    viewer = viewer_of(user, filters)
+    enterprises = scope(user, viewer)
+    keys = [key for key, (_, d) in subdomain_names().items() if d == domain]
+    if not keys:
+        return []
+    inner, params = enterprises.order_by().values("pk").query.sql_with_params()
+    marks = ", ".join(["%s"] * len(keys))
+    sql = (
+        f"SELECT s.key, {_sums_sql(SCORE_COLUMNS)} "
+        f"FROM {ResultScore._meta.db_table} s "
+        f"JOIN {LatestResult._meta.db_table} l ON l.result_id = s.result_id "
+        f"WHERE s.kind = %s AND s.key IN ({marks}) AND l.enterprise_id IN ({inner}) "
+        "GROUP BY 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ScoreKind.SUBDOMAIN.value, *keys, *params])
+        rows = cursor.fetchall()
+    names = subdomain_names()
+    out = []
+    for key, *figures in rows:
+        averages = [
+            truncate(Fraction(figures[2 * i + 1]) / figures[2 * i]) if figures[2 * i] else None
+            for i in range(len(SCORE_COLUMNS))
+        ]
+        out.append({"key": key, "name": names[key][0], "figures": averages, "results": figures[0]})
+    out.sort(key=lambda d: (d["figures"][0] is None, d["figures"][0] or 0, d["name"]))
+    return out
+
+
+# ---- the drill-down list ----------------------------------------------------------------------------------
+
+
+def drill_rows(user: AnyUser, filters: DashboardFilter, drill: Drill, sort: str) -> QuerySet[Enterprise]:
+    """The enterprises behind a dashboard number, with their latest result (total, grade, date, kind) and,
+    when a domain is asked for, that domain's maturity; ordered by ``sort`` (a key of filters.SORTS)."""
+    viewer = viewer_of(user, filters)
+    rows = drill.apply(scope(user, viewer))
+    latest = "latest_result__result__"
+    rows = rows.annotate(
+        latest_total=F(f"{latest}total_shown"),
+        latest_grade=F("latest_result__grade"),
+        latest_at=F(f"{latest}assessment__submitted_at"),
+        latest_kind=F(f"{latest}assessment__kind"),
+    )
+    if drill.domain:
+        figure = ResultScore.objects.filter(
+            result_id=OuterRef("latest_result__result_id"), kind=ScoreKind.DOMAIN, key=drill.domain
+        ).values("maturity")[:1]
+        rows = rows.annotate(domain_maturity=Subquery(figure))
+    elif sort.lstrip("-") == "domain":
+        sort = "name"
+    keys = SORTS.get(sort, SORTS["name"])
+    # Enterprises without a result (or a domain figure) go last either way, on SQLite as on PostgreSQL.
+    return rows.order_by(
+        *(
+            F(k.lstrip("-")).desc(nulls_last=True) if k.startswith("-") else F(k).asc(nulls_last=True)
+            for k in keys
+        )
+    )
