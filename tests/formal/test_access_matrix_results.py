@@ -202,6 +202,12 @@ ROWS: list[tuple[str, str, dict[str, int], dict[str, int]]] = [
         expect(404, anonymous=LOGIN, **PARTIES_READ),
         expect(NOT_ALLOWED, anonymous=LOGIN),
     ),
+    (
+        "formal/enterprise/<int:enterprise_pk>/results/",
+        "/formal/enterprise/{enterprise}/results/",
+        expect(404, anonymous=LOGIN, ent_admin=200, ent_member=200, regulator=200, platform_admin=200),
+        expect(NOT_ALLOWED, anonymous=LOGIN),
+    ),
     ("formal/verify/", "/formal/verify/", expect(200), expect(404)),
     ("formal/published/", "/formal/published/", expect(200), expect(NOT_ALLOWED)),
     (
@@ -244,6 +250,7 @@ def data(world: World, body, experts) -> dict[str, int]:  # type: ignore[no-unty
     world.users["team_expert"] = members[2].expert.user
     world.users["expert"] = experts[8].user
     return {
+        "enterprise": world.enterprise.pk,
         "pk": formal.pk,
         "published": published.pk,
         "point": point.pk,

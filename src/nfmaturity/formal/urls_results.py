@@ -25,6 +25,11 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/final/publish/", views_results.publish, name="publish"),
     path("<int:pk>/reopen/", views_results.reopen, name="reopen"),
     path("<int:pk>/timeline/", views_results.timeline_fragment, name="timeline"),
+    path(
+        "enterprise/<int:enterprise_pk>/results/",
+        views_results.enterprise_results,
+        name="enterprise_results",
+    ),
     path("verify/", views_public.verify, name="verify"),
     path("published/", views_public.published, name="published"),
 ]

@@ -11,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from nfmaturity.accounts.access import AnyUser
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.comparison import Change
-from nfmaturity.assessments.models import GradeLevel, RatingValue
+from nfmaturity.assessments.models import GradeLevel, RatingValue, Result
 from nfmaturity.assessments.results import parse_exact
 from nfmaturity.assessments.selectors import requirement_label
 from nfmaturity.catalog.model import LEVELS
-from nfmaturity.formal.models import FormalAssessment, ResultVersion
+from nfmaturity.enterprises.models import Enterprise
+from nfmaturity.formal.access import visible_formal
+from nfmaturity.formal.models import FormalAssessment, FormalState, ResultVersion
 
 
 def versions_of(formal: FormalAssessment) -> list[ResultVersion]:
@@ -107,3 +110,36 @@ def diff(formal: FormalAssessment, before: ResultVersion, after: ResultVersion) 
         grade_before=_grade_label(rb.grade),
         grade_after=_grade_label(ra.grade),
     )
+
+
+@dataclass(frozen=True)
+class FormalResultRow:
+    """A formal assessment with its latest result version, for the enterprise's history and home page."""
+
+    formal: FormalAssessment
+    version: ResultVersion
+
+    @property
+    def result(self) -> Result:
+        return self.version.result
+
+    @property
+    def published(self) -> bool:
+        return self.formal.state == FormalState.PUBLISHED
+
+
+def formal_results_of(user: AnyUser, enterprise: Enterprise | None = None) -> list[FormalResultRow]:
+    """The formal assessments ``user`` may see (of ``enterprise`` when given) that have a sent result, with
+    their latest version, newest first (two queries)."""
+    formals = visible_formal(user).select_related("assessment__unit", "enterprise", "body")
+    if enterprise is not None:
+        formals = formals.filter(enterprise=enterprise)
+    by_pk = {f.pk: f for f in formals.order_by("-created_at", "-id")}
+    latest: dict[int, ResultVersion] = {}
+    for version in (
+        ResultVersion.objects.filter(formal_id__in=list(by_pk))
+        .select_related("result")
+        .order_by("formal_id", "result__version")
+    ):
+        latest[version.formal_id] = version  # the highest version wins
+    return [FormalResultRow(by_pk[pk], latest[pk]) for pk in by_pk if pk in latest]

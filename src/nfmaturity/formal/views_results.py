@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nfmaturity.assessments.access import get_enterprise_assessments_for_user
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.errors import AssessmentError
 from nfmaturity.assessments.models import RatingValue
@@ -43,7 +44,7 @@ from nfmaturity.formal.models import (
     ResultVersion,
 )
 from nfmaturity.formal.timeline import timeline
-from nfmaturity.formal.versions import diff, versions_of
+from nfmaturity.formal.versions import diff, formal_results_of, versions_of
 from nfmaturity.formal.workflow import FormalError, StaleFormError
 
 S = FormalState
@@ -572,3 +573,17 @@ def timeline_fragment(request: HttpRequest, pk: int) -> HttpResponse:
         "formal/results_timeline.html" if request.headers.get("HX-Request") else "formal/results_history.html"
     )
     return render(request, template, {**_base(request, formal, mine), "timeline": timeline(formal)})
+
+
+# ---- 评估历史中的正式评估 -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def enterprise_results(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
+    """The enterprise's formal results, for its history page (loaded there as a fragment: the history lives
+    in ``assessments``, a layer below this one) and on their own without JS. The same 404 as the history."""
+    enterprise = get_enterprise_assessments_for_user(request.user, enterprise_pk)
+    rows = formal_results_of(request.user, enterprise)
+    template = "formal/results_rows.html" if request.headers.get("HX-Request") else "formal/results_list.html"
+    return render(request, template, {"enterprise": enterprise, "formal_rows": rows})

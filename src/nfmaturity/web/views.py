@@ -34,6 +34,8 @@ from nfmaturity.enterprises.access import (
     visible_enterprises,
 )
 from nfmaturity.enterprises.models import Metal, SectorChoice, SizeClass, VerificationState
+from nfmaturity.formal.tasks import tasks_for
+from nfmaturity.formal.versions import formal_results_of
 from nfmaturity.web import landing, selectors
 
 
@@ -57,10 +59,23 @@ def home(request: HttpRequest) -> HttpResponse:
     if kind == OrganisationKind.ENTERPRISE:
         enterprise = own_enterprise(request.user)
         rows = assessments_with_results(visible_assessments(request.user))
-        return render(request, "web/home_enterprise.html", {"enterprise": enterprise, "rows": rows})
+        return render(
+            request,
+            "web/home_enterprise.html",
+            {
+                "enterprise": enterprise,
+                "rows": rows,
+                "formal_rows": formal_results_of(request.user),
+                "tasks": tasks_for(request.user),
+            },
+        )
     if kind == OrganisationKind.BODY:
         count, demo = selectors.counted_enterprise_count()
-        return render(request, "web/home_body.html", {"enterprise_count": count, "demo": demo})
+        return render(
+            request,
+            "web/home_body.html",
+            {"enterprise_count": count, "demo": demo, "tasks": tasks_for(request.user)},
+        )
     if jurisdiction_of(request.user) is not None:  # a regulator, or the platform admin (national)
         return render(
             request, "web/home_regulator.html", {"overview": selectors.industry_overview(request.user)}
