@@ -219,7 +219,8 @@ def _indicator_field(d: IndicatorDefinition) -> forms.Field:
             help_text=d.help,
         )
     places = d.decimals
-    range_text = f"{d.label}应在 {d.minimum}–{d.maximum} {d.unit} 之间"
+    # Django fills these messages with "%" formatting: a literal "%" (the unit) is written "%%".
+    range_text = f"{d.label}应在 {d.minimum}–{d.maximum} {d.unit} 之间".replace("%", "%%")
     return forms.DecimalField(
         label=f"{d.label}（{d.unit}）",
         min_value=d.minimum,

@@ -77,7 +77,7 @@ REFERENCES: tuple[Reference, ...] = (
         unit="%",
         scope="河北省制造业整体，到 2027 年的目标（非有色金属行业专项）",
         document=SEED_003,
-        quote="到 2027年，……工业企业关键工序数控化率达到 78%",
+        quote="到 2027年,……工业企业关键工序数控化率达到 78%",
         origin="",
     ),
     Reference(

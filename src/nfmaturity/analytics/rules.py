@@ -413,12 +413,13 @@ def example(key: str) -> Example | None:
 
 
 def evaluate(
-    definition: RuleDefinition, jurisdiction: str, *, now: datetime | None = None
+    definition: RuleDefinition, jurisdiction: str, *, demo: bool | None = None, now: datetime | None = None
 ) -> QuerySet[Enterprise]:
     """The enterprises inside ``jurisdiction`` that the statistics count and that meet every condition, with
     the annotations ``why`` reads. Ordered by name; nothing is fetched until the caller pages or iterates."""
     now = now or timezone.now()
-    scope = counted(in_jurisdiction(Enterprise.objects.all(), jurisdiction), demo=is_demo_database())
+    demo = is_demo_database() if demo is None else demo
+    scope = counted(in_jurisdiction(Enterprise.objects.all(), jurisdiction), demo=demo)
     rows: QuerySet[Enterprise] = scope.annotate(
         latest_grade=F("latest_result__grade"),
         latest_result_id=F("latest_result__result_id"),

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from nfmaturity.accounts.models import Organisation
-from nfmaturity.analytics.indicators import DEFINITIONS, IndicatorValues
+from nfmaturity.analytics.indicators import BY_KEY, DEFINITIONS, IndicatorValues
 from nfmaturity.analytics.models import IndicatorReport, PolicyRule
 from nfmaturity.analytics.rules import RuleDefinition
 from nfmaturity.audit.models import AuditAction
@@ -150,7 +150,11 @@ def save_indicators(
             report.version += 1
             report.reported_by = actor
         for key in keys:
-            setattr(report, key, values.get(key))
+            value = values.get(key)
+            if isinstance(value, Decimal) and key in BY_KEY:
+                # Stored (and audited) as the column keeps it: 38.5 → 38.50.
+                value = value.quantize(Decimal(1).scaleb(-BY_KEY[key].decimals))
+            setattr(report, key, value)
         try:
             with transaction.atomic():
                 report.save()

@@ -64,7 +64,7 @@ def indicators_edit(request: AuthenticatedRequest, pk: int, year: int) -> HttpRe
         raise Http404
     report = IndicatorReport.objects.filter(enterprise=enterprise, year=year).first()
     initial = indicator_initial(report) if report is not None else {}
-    form = IndicatorForm(request.POST or None, initial=initial)
+    form = IndicatorForm(request.POST if request.method == "POST" else None, initial=initial)
     context = {"enterprise": enterprise, "year": year, "definitions": DEFINITIONS, "report": report}
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data.get("version")

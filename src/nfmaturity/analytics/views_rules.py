@@ -77,7 +77,11 @@ def rule_new(request: AuthenticatedRequest) -> HttpResponse:
     initial: dict[str, Any] = {}
     if source is not None:
         initial = {"name": source.name, "description": source.description, **initial_for(source.definition)}
-    form = RuleForm(request.POST or None, initial=initial, jurisdiction=organisation.jurisdiction)
+    form = RuleForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        jurisdiction=organisation.jurisdiction,
+    )
     if request.method == "POST" and form.is_valid():
         assert form.definition is not None
         try:
@@ -107,7 +111,11 @@ def rule_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     initial = {"name": rule.name, "description": rule.description, "version": rule.version}
     if current is not None:
         initial.update(initial_for(current))
-    form = RuleForm(request.POST or None, initial=initial, jurisdiction=organisation.jurisdiction)
+    form = RuleForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        jurisdiction=organisation.jurisdiction,
+    )
     if request.method == "POST" and form.is_valid():
         assert form.definition is not None
         try:
@@ -162,7 +170,8 @@ def _run_page(
     example_key: str = "",
 ) -> HttpResponse:
     organisation = rules_organisation(request.user)
-    rows = evaluate(definition, organisation.jurisdiction)
+    demo = is_demo_database()
+    rows = evaluate(definition, organisation.jurisdiction, demo=demo)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -176,7 +185,7 @@ def _run_page(
             "page": page,
             "matches": matches(definition, list(page.object_list)),
             "jurisdiction_name": regions.jurisdiction_name(organisation.jurisdiction),
-            "demo": is_demo_database(),
+            "demo": demo,
             "reading": READING,
         },
     )
@@ -219,8 +228,9 @@ def rule_export(request: AuthenticatedRequest, pk: int) -> FileResponse:
     if definition is None:
         raise Http404
     now = timezone.localtime()
-    rows = evaluate(definition, organisation.jurisdiction)
-    demo = "（演示数据）" if is_demo_database() else ""
+    demo_database = is_demo_database()
+    rows = evaluate(definition, organisation.jurisdiction, demo=demo_database)
+    demo = "（演示数据）" if demo_database else ""
     heading = (
         f"规则“{rule.name}”的匹配企业{demo} · 管辖范围 {regions.jurisdiction_name(organisation.jurisdiction)} · "
         f"条件：{definition.describe()} · 导出时间 {now:%Y-%m-%d %H:%M}"
