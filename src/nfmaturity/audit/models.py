@@ -55,6 +55,7 @@ class AuditAction(models.TextChoices):
     PLAN_SAVED = "formal.plan_saved", "编制评估计划"
     PLAN_CONFIRMED = "formal.plan_confirmed", "企业确认评估计划"
     MEETING_RECORDED = "formal.meeting_recorded", "记录会议"
+    ONSITE_STARTED = "formal.onsite_started", "开始现场评估"
     EVIDENCE_ADDED = "formal.evidence_added", "采集证据"
     EVIDENCE_REMOVED = "formal.evidence_removed", "删除证据"
     EXPERT_RATING_CHANGED = "formal.expert_rating_changed", "专家评分变更"

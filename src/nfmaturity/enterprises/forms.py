@@ -37,6 +37,13 @@ class EnterpriseForm(forms.Form):
     size = forms.ChoiceField(label="企业规模", choices=SizeClass.choices)
     above_scale = forms.BooleanField(label="规模以上工业企业（规上）", required=False)
     address = forms.CharField(label="地址", max_length=200, required=False)
+    # The parent group: an expert related to the group may not assess the enterprise (formal/roster.py).
+    group_name = forms.CharField(
+        label="所属集团（如有）", max_length=200, required=False, help_text="上级集团公司的全称；无则留空"
+    )
+    group_uscc = forms.CharField(
+        label="集团统一社会信用代码（如有）", max_length=20, required=False, help_text="18 位；无则留空"
+    )
 
     def __init__(
         self, *args: Any, instance: Enterprise | None = None, claim_open: bool = False, **kwargs: Any
@@ -71,6 +78,15 @@ class EnterpriseForm(forms.Form):
             raise forms.ValidationError(f"{CODE_TAKEN}；如属代码争议，请联系所在地主管部门")
         return code
 
+    def clean_group_uscc(self) -> str:
+        code: str = self.cleaned_data.get("group_uscc", "").strip()
+        if not code:
+            return ""
+        try:
+            return validate_uscc(code)
+        except UsccError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
     def _code_taken(self, code: str) -> bool:
         others = Enterprise.objects.filter(uscc=code)
         if self.instance is not None:
@@ -79,7 +95,11 @@ class EnterpriseForm(forms.Form):
 
     def profile(self) -> dict[str, Any]:
         """The changes the enterprise may make itself (read-only fields left out)."""
-        return {k: self.cleaned_data[k] for k in PROFILE_FIELDS if not self.fields[k].disabled}
+        return {
+            k: self.cleaned_data[k]
+            for k in PROFILE_FIELDS
+            if k in self.fields and not self.fields[k].disabled
+        }
 
 
 # Shown to the registrant: a claim is how a company gets back a code someone else registered.
@@ -112,6 +132,8 @@ class RegistrationForm(EnterpriseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The group is filled in later, in the profile, when the enterprise applies for a formal assessment.
+        del self.fields["group_name"], self.fields["group_uscc"]
         # The extra questions appear only once the answer needs them: a registered code, a repeated name.
         if self.is_bound and self._submitted_code_taken():
             self.fields["claim"] = forms.BooleanField(

@@ -26,7 +26,18 @@ from nfmaturity.enterprises.models import (
 )
 from nfmaturity.enterprises.registration import ADDRESS_KEY, REGISTRATIONS_PER_HOUR, recent_registrations
 
-PROFILE_FIELDS = ("name", "uscc", "region_code", "sectors", "metals", "size", "above_scale", "address")
+PROFILE_FIELDS = (
+    "name",
+    "uscc",
+    "region_code",
+    "sectors",
+    "metals",
+    "size",
+    "above_scale",
+    "address",
+    "group_name",
+    "group_uscc",
+)
 # Fixed once verified: only the verifier changes them.
 IDENTITY_FIELDS = frozenset({"name", "uscc"})
 
