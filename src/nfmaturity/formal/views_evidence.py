@@ -42,7 +42,13 @@ def evidence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     wanted = request.GET.get("requirement", "")
     if wanted in view.requirements:
         initial["requirements"] = [wanted]
-    form = EvidenceForm(request.POST or None, request.FILES or None, choices=choices, initial=initial)
+    posted = request.method == "POST"
+    form = EvidenceForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        choices=choices,
+        initial=initial,
+    )
     error = ""
     if request.method == "POST" and form.is_valid() and seat is not None:
         data = form.cleaned_data
