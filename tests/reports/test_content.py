@@ -11,10 +11,11 @@ import pytest
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import RatingRecord, RatingValue
 from nfmaturity.assessments.services import start_self_assessment, submit_assessment
-from nfmaturity.enterprises.models import SectorChoice
+from nfmaturity.enterprises.models import Enterprise, SectorChoice, VerificationState
+from nfmaturity.enterprises.services import register_enterprise
 from nfmaturity.reports.content import report_content
 from nfmaturity.scoring.display import format_truncated
-from tests.web.conftest import World, fill
+from tests.web.conftest import WORKED_CHECK, World, fill, profile
 
 from .conftest import CHECK_CODE, NA_REASON, RESULT_NUMBER, FormalCase, SelfCase
 
@@ -145,3 +146,26 @@ def test_report_content_queries(self_case: SelfCase, django_assert_max_num_queri
     report_content(self_case.result)  # the plan is cached once computed, as on the results page
     with django_assert_max_num_queries(12):
         report_content(self_case.result)
+
+
+def test_peer_position_when_five_comparable_enterprises_exist(self_case: SelfCase, world: World) -> None:
+    assert report_content(self_case.result).peer is None  # nobody to compare with yet
+    for i, by_level in enumerate([WORKED_CHECK] * 2 + [dict.fromkeys(range(1, 6), RatingValue.NONE)] * 3):
+        registration = register_enterprise(
+            profile=profile(f"同行冶炼企业{i}", f"P{i}"),
+            admin_username=f"peer{i}",
+            admin_password="Ceshi-mima-2024",
+        )
+        Enterprise.objects.filter(pk=registration.enterprise.pk).update(
+            verification=VerificationState.VERIFIED
+        )
+        assessment = start_self_assessment(
+            enterprise=registration.enterprise, actor=registration.admin, sector=SectorChoice.SMELTING
+        )
+        fill(assessment, by_level, registration.admin)
+        submit_assessment(assessment=assessment, actor=registration.admin)
+    peer = report_content(self_case.result).peer
+    assert peer is not None
+    assert peer.others == 5 and "同规模" in peer.group
+    assert peer.total_percentile == 60  # 2.48 is above three 0.00 and below two 2.50: 3 / 5
+    assert peer.domains[0][0] == "组织"

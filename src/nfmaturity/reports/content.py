@@ -19,6 +19,7 @@ from fractions import Fraction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from nfmaturity.analytics.peers import peer_position
 from nfmaturity.assessments import report
 from nfmaturity.assessments.catalogs import SectorView, sector_view
 from nfmaturity.assessments.errors import AssessmentError
@@ -45,6 +46,7 @@ from nfmaturity.formal.models import (
     SettlementMethod,
     TeamMember,
 )
+from nfmaturity.plans.roadmap import EFFORT_UNIT, build_roadmap
 from nfmaturity.reports.qr import verification_url
 from nfmaturity.scoring.display import format_truncated
 from nfmaturity.scoring.grading import MET_THRESHOLD, THRESHOLD_READING
@@ -123,9 +125,12 @@ class Change:
 
 @dataclass(frozen=True)
 class PeerLine:
+    """Where the result stands among comparable enterprises (``analytics.peers``): percentiles only."""
+
     group: str
-    size: int
-    percentile: str
+    others: int
+    total_percentile: int
+    domains: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True)
@@ -137,18 +142,23 @@ class Standout:
 
 @dataclass(frozen=True)
 class Action:
+    """One capability of the 一企一策 roadmap (``plans.roadmap``)."""
+
     level: str  # S3
+    scenario: str
     domain: str
     subdomain: str
-    number: int
-    text: str
-    current: str
-    target: str
+    number: int  # the requirement's number in its cell
+    title: str  # the capability to build, from the requirement text
+    have: str  # 尚未具备 / 部分具备 / 大部分具备
+    build: str  # 初步建立 / 基本建成 / 全面建成
+    effort: int  # default effort, 人周
 
 
 @dataclass(frozen=True)
 class ScenarioAdvice:
-    scenario: str  # the capability domain the actions belong to
+    scenario: str  # 生产、管理 … (plans.scenarios)
+    effort: int
     actions: tuple[Action, ...]
 
 
@@ -156,7 +166,7 @@ class ScenarioAdvice:
 class Advice:
     enterprise_level: tuple[str, ...]  # paragraphs
     scenarios: tuple[ScenarioAdvice, ...]
-    plan_note: str  # which plan is shown, and what it leads to
+    plan_note: str  # which path is shown, and what it leads to
 
 
 @dataclass(frozen=True)
@@ -340,50 +350,65 @@ def _domain_sections(
 
 
 def _advice(assessment: Assessment, result: Result, formal: FormalAssessment | None) -> Advice:
+    """改造建议 at both levels of §4.6.4: the team's own advice (formal) and the 一企一策 roadmap's enterprise-level
+    advice, then the roadmap's capabilities by scenario. The roadmap is the default path (逐级达标: no 等级跳跃 at the
+    end) to the first grade it offers, re-scored from the locked ratings and checked against the stored result."""
     paragraphs: list[str] = []
     if formal is not None and formal.recommendations.strip():
         paragraphs.extend(p.strip() for p in formal.recommendations.splitlines() if p.strip())
     latest = latest_result(assessment)
     if latest is None or latest.pk != result.pk:
-        note = "本报告所据结果不是该评估的最新版本，提升方案以最新版本为准，此处不列出。"
+        note = "本报告所据结果不是该评估的最新版本，提升路线图以最新版本为准，此处不列出。"
         return Advice(tuple(paragraphs), (), note)
     try:
-        summary, _ = report.plan_summary(assessment, None, report.PATH_CONSECUTIVE)
+        roadmap = build_roadmap(assessment, result)
     except AssessmentError as exc:
         return Advice(tuple(paragraphs), (), exc.message)
-    if summary is None:
-        paragraphs.append("已达到最高等级（五级 生态级）。建议保持各能力子域的满足程度，持续优化与创新。")
-        return Advice(tuple(paragraphs), (), "已达到最高等级，无需提升方案。")
-    by_domain: dict[str, list[Action]] = defaultdict(list)
-    for a in summary.actions:
-        by_domain[a.domain].append(
-            Action(a.level_label, a.domain, a.row_name, a.number, a.text, a.current, a.target)
-        )
-    view = sector_view(assessment.catalog_version, assessment.sector)
+    paragraphs.extend(roadmap.enterprise_advice)
     scenarios = tuple(
-        ScenarioAdvice(name, tuple(by_domain[name])) for name in view.domain_order if by_domain.get(name)
-    )
-    gaps = "；".join(
-        f"{label} 得分 {shown(score)}，距 0.8 尚差 {shown(gap)}" for label, score, gap in summary.level_gaps
-    )
-    counts = Counter(a.domain for a in summary.actions)
-    focus = "、".join(f"{name}（{n} 项）" for name, n in counts.most_common(3))
-    if formal is None or not paragraphs:
-        paragraphs.append(
-            f"当前评定为{summary.current_grade}，下一目标为{summary.target_label}（总分不低于 "
-            f"{format_truncated(summary.target_lower)}），总分尚差 {shown(summary.needed)}。"
+        ScenarioAdvice(
+            scenario=group.name,
+            effort=group.effort,
+            actions=tuple(
+                Action(
+                    level=a.level_label,
+                    scenario=a.scenario,
+                    domain=a.domain,
+                    subdomain=a.subdomain,
+                    number=a.number,
+                    title=a.title,
+                    have=a.have,
+                    build=a.build,
+                    effort=a.effort,
+                )
+                for a in group.actions
+            ),
         )
-        if gaps:
-            paragraphs.append(f"未满足的等级：{gaps}。建议按等级由低到高逐级补齐，先使较低等级稳定达到 0.8。")
-        if focus:
-            paragraphs.append(f"改造重点集中在：{focus}。")
-    reached = "可达到" if summary.reached else "仍不能达到"
-    warning = f"；{summary.after_warning}" if summary.after_warning else "，且不出现等级跳跃"
+        for group in roadmap.scenario_groups()
+    )
+    if not roadmap.actions:
+        return Advice(tuple(paragraphs), (), "已达到最高等级且不存在等级跳跃，无需新增能力建设。")
+    held = f"，连续满足至 S{roadmap.reaches_consecutive}" if roadmap.reaches_consecutive else ""
+    ending = f"；{roadmap.warning}" if roadmap.warning else "，不出现等级跳跃"
     note = (
-        f"以下为按等级逐级提升的方案（不以最少分数为目标）：完成 {len(summary.actions)} 项改造后，总分为 "
-        f"{shown(summary.after_total)}，评定为{summary.after_grade}，{reached}目标{summary.target_label}{warning}。"
+        f"一企一策路线图（{roadmap.path}，目标{roadmap.target_label}）：完成以下 {len(roadmap.actions)} 项能力建设"
+        f"（估算 {roadmap.total_effort} {EFFORT_UNIT}，按等级与企业规模估算）后，总分由 {shown(roadmap.before_total)} "
+        f"提高到 {shown(roadmap.reaches_total)}，评定为{roadmap.reaches_label}{held}{ending}。"
+        "同一等级内先做的能力列在前面；企业保存为计划后可逐项指定负责人、期限与预算。"
     )
     return Advice(tuple(paragraphs), scenarios, note)
+
+
+def _peer(result: Result) -> PeerLine | None:
+    position = peer_position(result)
+    if position is None:
+        return None
+    return PeerLine(
+        group=position.group_label,
+        others=position.others,
+        total_percentile=position.total_percentile,
+        domains=tuple(position.domains),
+    )
 
 
 def _not_applicable(view: SectorView, assessment: Assessment) -> tuple[NotApplicable, ...]:
@@ -640,7 +665,7 @@ def report_content(result: Result) -> ReportContent:
         levels=levels,
         domains=_domain_sections(view, result, figures, previous),
         change=change,
-        peer=None,
+        peer=_peer(result),
         strengths=tuple(Standout(r.row.domain, r.row.name, shown(r.maturity)) for r in strengths),
         weaknesses=tuple(Standout(r.row.domain, r.row.name, shown(r.maturity)) for r in weaknesses),
         strengths_text=formal.strengths if formal is not None else "",

@@ -340,11 +340,6 @@ def _overall(document: DocumentObject, c: ReportContent) -> None:
         _paragraph(
             document, "本企业（同一评估对象、同一环节）此前没有已提交的评估，无法比较变化。", muted=True
         )
-    if c.peer:
-        document.add_heading("同类企业对比", level=2)
-        _paragraph(
-            document, f"{c.peer.group}（{c.peer.size} 家）中，本企业总分位于第 {c.peer.percentile} 百分位。"
-        )
 
 
 def _analysis(document: DocumentObject, c: ReportContent) -> None:
@@ -363,6 +358,19 @@ def _analysis(document: DocumentObject, c: ReportContent) -> None:
         rows = [[*row, d.change or "—"] for row, d in zip(rows, c.domains, strict=True)]
         fills = [[*f, None] for f in fills]
     _table(document, header, rows, numeric=tuple(range(1, len(header))), fills=fills)
+    document.add_heading("同类企业对比", level=2)
+    if c.peer:
+        _paragraph(
+            document,
+            f"对比组：{c.peer.group}（本企业之外 {c.peer.others} 家，取各企业最近一次已提交的评估）。"
+            f"本企业总分高于对比组中 {c.peer.total_percentile}% 的企业（并列计一半）；各能力域成熟度的位置如下"
+            "（只给百分位，不显示任何其他企业的分数）。",
+        )
+        _table(document, [name for name, _ in c.peer.domains], [[f"{p}%" for _, p in c.peer.domains]], size=8)
+    else:
+        _paragraph(
+            document, "同一环节、同等规模（或同种金属）的可比企业不足 5 家，不作同类对比。", muted=True
+        )
     document.add_heading("能力子域 × 等级得分热力表", level=2)
     sub_rows = []
     sub_fills: list[list[str | None]] = []
@@ -411,15 +419,24 @@ def _advice(document: DocumentObject, c: ReportContent) -> None:
     document.add_heading("具体场景层面", level=2)
     _paragraph(document, c.advice.plan_note, muted=True)
     for scenario in c.advice.scenarios:
-        document.add_heading(f"{scenario.scenario}（{len(scenario.actions)} 项）", level=3)
+        document.add_heading(
+            f"{scenario.scenario}（{len(scenario.actions)} 项，约 {scenario.effort} 人周）", level=3
+        )
         _table(
             document,
-            ["等级", "能力子域", "需建设的能力（标准要求）", "现状 → 目标"],
+            ["等级", "能力域 / 子域", "需建设的能力", "现状 → 目标", "人周"],
             [
-                [a.level, f"{a.subdomain} 第{a.number}条", a.text, f"{a.current} → {a.target}"]
+                [
+                    a.level,
+                    f"{a.domain} / {a.subdomain} 第{a.number}条",
+                    a.title,
+                    f"{a.have} → {a.build}",
+                    str(a.effort),
+                ]
                 for a in scenario.actions
             ],
-            widths=(12, 30, 90, 35),
+            widths=(12, 33, 80, 30, 12),
+            numeric=(4,),
         )
 
 
