@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -267,3 +269,87 @@ def test_the_team_page_queries_stay_fixed(  # type: ignore[no-untyped-def]
     # team_problems: members + relations, assignments; the assignment grid.
     with django_assert_num_queries(14):
         assert client.get(f"/formal/{formal.pk}/team/").status_code == 200
+
+
+# ---- in a real Chromium: the body admin forms the team, a member signs; the hub and the team page at two widths
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
+    from tests.web.test_browser import CHROMIUM_ARGS
+
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    import os
+    from pathlib import Path
+
+    target = os.environ.get("NFM_SCREENSHOT_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+
+
+def _fits(page, width: int) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": width, "height": 900})
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def _login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    from .factory import PASSWORD
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_team_is_formed_in_the_browser(
+    world: World, body: Organisation, experts, live_server, page
+) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from .test_application import applied
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    formal = applied(world, body)
+    team_url = f"{live_server.url}/formal/{formal.pk}/team/"
+    base = live_server.url
+    _login(page, base, "body_admin")
+    page.get_by_role("link", name="正式评估申请").click()
+    page.get_by_role("link", name="打开").click()
+    page.get_by_role("link", name=re.compile("受理评估申请")).click()
+    page.get_by_role("button", name="受理，开始组建评估组").click()
+    page.wait_for_url(f"{base}/formal/{formal.pk}/")
+    page.goto(team_url)
+    for expert in experts[:7]:
+        page.locator(f"form:has(input[name=expert][value='{expert.pk}']) button").click()
+        page.wait_for_url(team_url)
+    page.locator("form[action$='/leader/'] button").first.click()
+    page.get_by_role("button", name="按专业领域自动分配").click()
+    page.get_by_role("button", name="确认评估组").click()
+    assert "以下成员尚未签署利益冲突声明" in page.locator(".alert-danger").inner_text()
+    _fits(page, 1280)
+    _shot(page, "formal-team-1280")
+    _fits(page, 390)
+    _shot(page, "formal-team-390")
+    page.goto(f"{base}/formal/{formal.pk}/")
+    _fits(page, 1280)
+    _shot(page, "formal-hub-1280")
+    _fits(page, 390)
+    _shot(page, "formal-hub-390")
+
+    page.context.clear_cookies()
+    _login(page, base, experts[0].user.username)
+    page.goto(team_url)
+    page.get_by_role("button", name=re.compile("近三年无利益关系，签署")).click()
+    page.wait_for_url(team_url)
+    seat = TeamMember.objects.get(formal=formal, expert=experts[0])
+    assert seat.conflict_declared_at is not None and seat.confidentiality_signed_at is None
+    assert SubdomainAssignment.objects.filter(formal=formal).values("row_id").distinct().count() == len(
+        sector_view(formal.assessment.catalog_version, formal.assessment.sector).rows
+    )
