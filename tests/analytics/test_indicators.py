@@ -92,7 +92,7 @@ def test_invalid_figures_are_refused_in_chinese_and_what_was_typed_stays(
     response = world.client("ent_admin").post(_url(world), {**VALID, field: value})
     assert response.status_code == 422
     page = response.content.decode()
-    assert message in page
+    assert message in page and "请至少填报一项指标" not in page
     if value:
         assert f'value="{value}"' in page
     other = "key_process_nc" if field != "key_process_nc" else "equipment_networked"
@@ -105,6 +105,9 @@ def test_an_empty_form_and_a_future_year_are_refused(world: World) -> None:
     client = world.client("ent_admin")
     response = client.post(_url(world), {})
     assert response.status_code == 422 and "请至少填报一项指标" in response.content.decode()
+    # One figure typed but refused: the page says what is wrong with it, not that nothing was reported.
+    page = client.post(_url(world), {"equipment_networked": "120"}).content.decode()
+    assert "生产设备联网率应在 0–100 % 之间" in page and "请至少填报一项指标" not in page
     assert client.get(_url(world, timezone.localdate().year + 1)).status_code == 404
 
 

@@ -260,7 +260,8 @@ class IndicatorForm(forms.Form):
         data = super().clean() or {}
         if data.get("energy_per_unit") is not None and not (data.get("energy_product") or "").strip():
             self.add_error("energy_product", "填报单位产品综合能耗时，请注明对应的产品")
-        if all(data.get(d.key) in (None, "") for d in DEFINITIONS):
+        # Only when nothing was refused: a single mistyped figure is not "nothing reported".
+        if not self.errors and all(data.get(d.key) in (None, "") for d in DEFINITIONS):
             raise forms.ValidationError("请至少填报一项指标")
         return data
 
