@@ -452,7 +452,7 @@ def answer_point(
             new={
                 "point_id": current.pk,
                 "requirement_id": current.requirement_id,
-                "state": current.state,
+                "point_state": current.state,
                 "old_value": current.old_value,
                 "new_value": current.new_value,
             },
