@@ -291,6 +291,7 @@ def run(short: bool, strict: bool) -> int:
         figures.append(figure)
 
     figures.extend(workbook_figures(offline, imports, timed))
+    figures.extend(formal_figures(reg.enterprise, admin, sector, runs, timed, client))
 
     print(
         f"数据库：{connection.vendor}；{sector.label} {view.requirement_count} 条要求；每个路径 {runs} 次；时间目标按 p95 判定"
@@ -386,6 +387,174 @@ def workbook_figures(
         if apply.error and not f.times:
             f.error = "见下一行"
     return [download, upload, preview, apply]
+
+
+FORMAL_EXPERTS = 7  # the smallest team the standard allows (§4.4.2): the issue's consensus-page case
+
+
+def formal_figures(
+    enterprise: Any,
+    actor: Any,
+    sector: Any,
+    runs: int,
+    timed: Callable[..., tuple[Any, int, float]],
+    client: Any,
+) -> list[Figure]:
+    """A formal assessment of the same 冶炼 questionnaire rated in full by 7 experts: an expert's rating save
+    (the htmx POST of his row page) while on site, then the consensus overview and its largest row page.
+
+    Every expert is assigned every row, so the consensus has 7 votes on each of the 722 requirements; one in
+    ten requirements gets a dissenting vote (flagged), and the unanimous ones are settled in bulk first, as a
+    team would, so the overview's provisional score reads real settled ratings.
+    """
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from nfmaturity.accounts.models import OrganisationKind, Role
+    from nfmaturity.accounts.services import create_member, create_organisation
+    from nfmaturity.assessments.catalogs import current_version, sector_view
+    from nfmaturity.assessments.models import Assessment, AssessmentKind, GradeLevel
+    from nfmaturity.catalog.loader import content_hash
+    from nfmaturity.formal.models import (
+        Discipline,
+        ExpertProfile,
+        ExpertRating,
+        FormalAssessment,
+        FormalState,
+        SubdomainAssignment,
+        TeamMember,
+    )
+    from nfmaturity.formal.services_consensus import accept_unanimous
+
+    save_figure = Figure("专家评分保存（htmx）", max_ms=30)
+    overview = Figure(f"评分合议总览（{FORMAL_EXPERTS} 名专家）", max_queries=20, max_ms=300)
+    row_page = Figure("评分合议子域页")
+    figures = [save_figure, overview, row_page]
+    try:
+        body = create_organisation(name="基准测试评估中心", kind=OrganisationKind.BODY)
+        disciplines = list(Discipline)
+        experts = []
+        for i in range(FORMAL_EXPERTS):
+            user = create_member(
+                organisation=body,
+                username=f"bench-expert{i + 1}",
+                password="Bench-pass-2024",
+                role=Role.EXPERT,
+                full_name=f"基准专家{i + 1}",
+                email="",
+            )
+            experts.append(
+                ExpertProfile.objects.create(
+                    user=user, body=body, full_name=f"基准专家{i + 1}", disciplines=[disciplines[i % 6].value]
+                )
+            )
+        view = sector_view(current_version(), sector)
+        assessment = Assessment.objects.create(
+            enterprise=enterprise,
+            sector=sector,
+            kind=AssessmentKind.FORMAL,
+            catalog_version=view.catalog.version,
+            catalog_hash=content_hash(view.catalog.version),
+            requirement_count=view.requirement_count,
+            created_by=actor,
+        )
+        formal = FormalAssessment.objects.create(
+            assessment=assessment,
+            enterprise=enterprise,
+            body=body,
+            state=FormalState.ONSITE,
+            target_grade=GradeLevel.TWO,
+            lawful_declared=True,
+            created_by=actor,
+        )
+        now = timezone.now()
+        members = [
+            TeamMember.objects.create(
+                formal=formal,
+                expert=e,
+                is_leader=i == 0,
+                conflict_declared_at=now,
+                confidentiality_signed_at=now,
+            )
+            for i, e in enumerate(experts)
+        ]
+        SubdomainAssignment.objects.bulk_create(
+            SubdomainAssignment(member=m, formal=formal, row_id=row.id) for m in members for row in view.rows
+        )
+        values = ("1", "0.8", "0.5", "0")
+        ratings = []
+        for j, req in enumerate(view.requirements.values()):
+            base = values[int(req.level) % 4]
+            for i, m in enumerate(members):
+                dissent = j % 10 == 0 and i == FORMAL_EXPERTS - 1
+                ratings.append(
+                    ExpertRating(
+                        formal=formal,
+                        member=m,
+                        requirement_id=req.id,
+                        row_id=req.row,
+                        level=int(req.level),
+                        value=values[(values.index(base) + 2) % 4] if dissent else base,
+                    )
+                )
+        ExpertRating.objects.bulk_create(ratings, batch_size=1000)
+        TeamMember.objects.filter(pk__in=[m.pk for m in members[1:]]).update(ratings_submitted_at=now)
+
+        # The expert's save: expert 1 (the 组长, not yet submitted) rates on his largest row page.
+        biggest = max(range(len(view.rows)), key=lambda i: len(view.rows[i].requirements))
+        target = view.rows[biggest].requirements[0]
+        client.force_login(members[0].expert.user)
+        row_url = reverse("formal:rating_row", args=[formal.pk, biggest])
+        rate_url = reverse("formal:rating_rate", args=[formal.pk])
+        page = client.get(row_url).content.decode()
+        token = CSRF_HEADER.search(page)
+        if token is None:
+            raise RuntimeError("评分页上没有 htmx 的 CSRF 请求头")
+        state = {"html": page, "value": "1"}
+
+        def save() -> tuple[int, float]:
+            forms = [
+                f for f in post_forms(state["html"], rate_url) if ("requirement_id", target.id) in f.fields
+            ]
+            if not forms:
+                raise RuntimeError("评分页上找不到该要求的评分表单")
+            data = {k: v[0] for k, v in forms[0].data().items()}
+            state["value"] = data["value"] = "0.5" if state["value"] == "1" else "1"
+            response, queries, ms = timed(
+                "post",
+                rate_url,
+                200,
+                data=data,
+                headers={"HX-Request": "true", "X-CSRFToken": token.group(1)},
+            )
+            state["html"] = response.content.decode()
+            return queries, ms
+
+        measure(save_figure, runs, save)
+        ExpertRating.objects.filter(member=members[0], requirement_id=target.id).update(
+            value=values[int(target.level) % 4]
+        )
+        TeamMember.objects.filter(pk=members[0].pk).update(ratings_submitted_at=now)
+        FormalAssessment.objects.filter(pk=formal.pk).update(state=FormalState.CONSENSUS)
+        accept_unanimous(formal=formal.pk, actor=members[0].expert.user)
+        measure(overview, runs, _get(timed, reverse("formal:consensus", args=[formal.pk])))
+        measure(row_page, runs, _get(timed, reverse("formal:consensus_row", args=[formal.pk, biggest])))
+    except Exception as exc:  # reported like any other path; the figures above still print
+        for f in figures:
+            if not f.times:
+                f.error = f.error or f"{type(exc).__name__}: {exc}"
+        traceback.print_exc(limit=3)
+    finally:
+        client.force_login(actor)
+    return figures
+
+
+def _get(timed: Callable[..., tuple[Any, int, float]], url: str) -> Callable[[], tuple[int, float]]:
+    def call() -> tuple[int, float]:
+        _, queries, ms = timed("get", url, 200)
+        return queries, ms
+
+    return call
 
 
 if __name__ == "__main__":

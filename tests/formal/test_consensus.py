@@ -147,13 +147,19 @@ def test_agreement_figures_are_exact(split: Onsite) -> None:
 # ---- pages
 
 
-def test_overview_lists_disagreements_first_with_the_provisional_score(split: Onsite) -> None:
+def test_overview_lists_disagreements_first_with_the_provisional_score(
+    split: Onsite,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
     client = split.client(1)
-    page = client.get(reverse("formal:consensus", args=[split.formal.pk]))
+    client.get(reverse("formal:rating", args=[split.formal.pk]))
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("formal:consensus", args=[split.formal.pk]))
     assert page.status_code == 200
     html = page.content.decode()
     assert "待合议的分歧（1 项）" in html and "暂定得分" in html
-    row = client.get(reverse("formal:consensus_row", args=[split.formal.pk, split.row_index]))
+    with django_assert_max_num_queries(20):
+        row = client.get(reverse("formal:consensus_row", args=[split.formal.pk, split.row_index]))
     body = row.content.decode()
     assert body.index("分歧</span>") < body.index("专家2：全部满足", body.index("分歧</span>"))
 

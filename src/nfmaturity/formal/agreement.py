@@ -79,9 +79,9 @@ def agreement_of(
     large = dict.fromkeys(totals, 0)
     na = dict.fromkeys(totals, 0)
     for item in items:
-        if item.settlement is None:
+        if item.settled_value is None:
             continue
-        settled = _score(item.settlement.value)
+        settled = _score(item.settled_value)
         for vote in item.votes:
             if vote.value is None:
                 continue
@@ -112,13 +112,13 @@ def agreement_of(
             and Rating.NOT_APPLICABLE in i.consensus.votes
             and not all(v is Rating.NOT_APPLICABLE for v in i.consensus.votes)
         ),
-        settled=sum(1 for i in items if i.settlement is not None),
+        settled=sum(1 for i in items if i.is_settled),
     )
 
 
 def agreement_for(formal: FormalAssessment) -> Agreement:
     view = view_of(formal)
-    data = consensus_data(formal, view=view)
+    data = consensus_data(formal, view=view, full=False)
     return agreement_of(
         data.items, data.members, {row.id: row.domain for row in view.rows}, view.domain_order
     )

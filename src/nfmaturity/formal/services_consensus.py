@@ -13,6 +13,7 @@ the votes hold it; 组长裁定 only by the 组长, and always with a rationale;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -37,6 +38,7 @@ from nfmaturity.formal.models import (
 from nfmaturity.formal.services_rating import requirement_label, seat_for_write, view_of
 from nfmaturity.formal.workflow import FormalError, StaleFormError, lock, move, require
 from nfmaturity.scoring.consensus import Consensus, propose
+from nfmaturity.scoring.display import format_truncated
 from nfmaturity.scoring.ratings import Rating
 
 SETTLE_STATES = (FormalState.CONSENSUS, FormalState.REBUTTAL)
@@ -316,15 +318,29 @@ class Vote:
         return RatingValue(self.value).label if self.value else "—"
 
 
+_RATINGS = {r.value: r for r in Rating}
+
+
 @dataclass
 class ConsensusItem:
     requirement: Requirement
     label: str
-    votes: list[Vote]
+    members: list[TeamMember]
+    given: dict[int, tuple[str, str, str, bool]]  # member pk → (value, reason, note, N/A confirmed)
     consensus: Consensus | None
-    settlement: Settlement | None
+    settled_value: str | None  # the settled rating, or None
+    settlement: Settlement | None = None  # the full row, when the page shows it
     error: str = ""
     conflict: bool = False
+
+    @cached_property
+    def votes(self) -> list[Vote]:
+        """One per member, in team order (built only for the items a page shows)."""
+        return [Vote(m, *self.given[m.pk]) if m.pk in self.given else Vote(m, None) for m in self.members]
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_value is not None
 
     @property
     def flagged(self) -> bool:
@@ -348,8 +364,6 @@ class ConsensusItem:
 
     @property
     def spread(self) -> str:
-        from nfmaturity.scoring.display import format_truncated
-
         return format_truncated(self.consensus.spread, 1) if self.consensus else "—"
 
 
@@ -360,15 +374,22 @@ class ConsensusData:
 
 
 def consensus_data(
-    formal: FormalAssessment, requirements: list[Requirement] | None = None, *, view: SectorView | None = None
+    formal: FormalAssessment,
+    requirements: list[Requirement] | None = None,
+    *,
+    view: SectorView | None = None,
+    full: bool = True,
 ) -> ConsensusData:
-    """Every requirement's votes, proposal and settlement: three queries whatever the size."""
+    """Every requirement's votes, proposal and settlement: three queries whatever the size.
+
+    ``full=False`` (the overview, the agreement figures) reads only each settlement's value, not the rows.
+    """
     view = view or view_of(formal)
     wanted = requirements if requirements is not None else list(view.requirements.values())
     ids = [r.id for r in wanted]
     members = list(TeamMember.objects.filter(formal=formal).select_related("expert"))
     ratings = ExpertRating.objects.filter(formal=formal)
-    settlements = Settlement.objects.filter(formal=formal).select_related("settled_by")
+    settlements = Settlement.objects.filter(formal=formal)
     if requirements is not None:
         ratings = ratings.filter(requirement_id__in=ids)
         settlements = settlements.filter(requirement_id__in=ids)
@@ -377,19 +398,25 @@ def consensus_data(
         "requirement_id", "member_id", "value", "reason", "note", "na_confirmed_by_id"
     ):
         by_req.setdefault(rid, {})[member_id] = (value, reason, note, confirmed is not None)
-    settled = {s.requirement_id: s for s in settlements}
+    rows: dict[str, Settlement] = {}
+    if full:
+        rows = {s.requirement_id: s for s in settlements.select_related("settled_by")}
+        values = {rid: s.value for rid, s in rows.items()}
+    else:
+        values = dict(settlements.values_list("requirement_id", "value"))
     items = []
     for req in wanted:
         given = by_req.get(req.id, {})
-        votes = [Vote(m, *given[m.pk]) if m.pk in given else Vote(m, None) for m in members]
-        cast = [Rating(v.value) for v in votes if v.value is not None]
+        cast = [_RATINGS[g[0]] for g in given.values()]
         items.append(
             ConsensusItem(
                 requirement=req,
                 label=requirement_label(view, req.id),
-                votes=votes,
+                members=members,
+                given=given,
                 consensus=propose(cast) if cast else None,
-                settlement=settled.get(req.id),
+                settled_value=values.get(req.id),
+                settlement=rows.get(req.id),
             )
         )
     return ConsensusData(members, items)
@@ -397,7 +424,7 @@ def consensus_data(
 
 def disagreements_first(items: list[ConsensusItem]) -> list[ConsensusItem]:
     """Unsettled flagged first, then unsettled, then settled (each in questionnaire order)."""
-    return sorted(items, key=lambda i: (i.settlement is not None, not i.flagged))
+    return sorted(items, key=lambda i: (i.is_settled, not i.flagged))
 
 
 @dataclass
@@ -427,8 +454,8 @@ def row_summaries(view: SectorView, items: list[ConsensusItem]) -> list[RowSumma
                 name=row.name,
                 domain=row.domain,
                 total=len(mine),
-                flagged=sum(1 for i in mine if i.flagged and i.settlement is None),
-                settled=sum(1 for i in mine if i.settlement is not None),
+                flagged=sum(1 for i in mine if i.flagged and not i.is_settled),
+                settled=sum(1 for i in mine if i.is_settled),
             )
         )
     # Rows with open disagreements first, then rows with unsettled requirements, then the rest.

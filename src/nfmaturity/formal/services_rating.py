@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,7 +81,6 @@ class SavedExpertRating:
     formal: FormalAssessment
     seat: TeamMember
     rating: ExpertRating
-    rated: int  # requirements of his rows he has rated
 
 
 def set_expert_rating(
@@ -105,14 +104,30 @@ def set_expert_rating(
     note = note.strip()
     with transaction.atomic():
         locked = lock(formal)
-        seat = seat_for_write(actor, locked)
+        # The seat and whether the requirement's row is his, in one statement (a save is ≤ 30 ms).
+        seat = (
+            TeamMember.objects.filter(formal=locked, expert__user=actor)
+            .annotate(
+                assigned=Exists(
+                    SubdomainAssignment.objects.filter(
+                        member=OuterRef("pk"), row_id=requirement_id.rsplit(":", 2)[0]
+                    )
+                )
+            )
+            .first()
+        )
+        if seat is None:
+            seat = seat_for_write(actor, locked)  # raises the page's 404 / 403
         require(locked, "修改专家评分", FormalState.ONSITE)
         if seat.ratings_submitted_at is not None:
             raise FormalError(FROZEN)
         requirement = view_of(locked).requirements.get(requirement_id)
         if requirement is None:
             raise FormalError("评估标准中没有该要求")
-        if not SubdomainAssignment.objects.filter(member=seat, row_id=requirement.row).exists():
+        assigned: bool = seat.assigned  # type: ignore[attr-defined]
+        if requirement.row != requirement_id.rsplit(":", 2)[0]:  # ids are "<row>:<level>:<n>" (loader)
+            assigned = SubdomainAssignment.objects.filter(member=seat, row_id=requirement.row).exists()
+        if not assigned:
             raise FormalError("该要求所在的能力子域没有分配给您，不能评分")
         current = ExpertRating.objects.filter(member=seat, requirement_id=requirement_id).first()
         if (current.version if current else 0) != expected_version:
@@ -132,7 +147,7 @@ def set_expert_rating(
         else:
             old = {"value": current.value, "reason": current.reason, "note": current.note}
             if (current.value, current.reason, current.note) == (value, reason, note):
-                return SavedExpertRating(locked, seat, current, _rated(seat))
+                return SavedExpertRating(locked, seat, current)
             if (current.value, current.reason) != (value, reason):
                 current.na_confirmed_by = None
                 current.na_confirmed_at = None
@@ -153,12 +168,7 @@ def set_expert_rating(
                 "formal_id": locked.pk,
             },
         )
-        return SavedExpertRating(locked, seat, current, _rated(seat))
-
-
-def _rated(seat: TeamMember) -> int:
-    rows = SubdomainAssignment.objects.filter(member=seat).values("row_id")
-    return ExpertRating.objects.filter(member=seat, row_id__in=rows).count()
+        return SavedExpertRating(locked, seat, current)
 
 
 def confirm_not_applicable(*, formal: FormalAssessment | int, actor: User, rating_ids: list[int]) -> int:

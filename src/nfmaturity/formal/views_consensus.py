@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST, require_safe
 
 from nfmaturity.accounts.requests import AuthenticatedRequest
@@ -63,16 +65,26 @@ def _common(formal: FormalAssessment, seat: TeamMember | None) -> dict[str, Any]
     }
 
 
+def vote_cells(item: svc.ConsensusItem) -> SafeString:
+    """The overview's vote cells of one requirement, built here: the table can hold hundreds of rows
+    and the template engine would spend most of the page's time on them."""
+    return format_html_join(
+        "",
+        '<td class="text-center small vote-cell vote-{}">{}</td>',
+        ((v.value or "none", v.label) for v in item.votes),
+    )
+
+
 @login_required
 @require_safe
 def consensus(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     formal, _, seat = consensus_reader(request, pk)
     view = view_of(formal)
-    data = svc.consensus_data(formal, view=view)
+    data = svc.consensus_data(formal, view=view, full=False)
     items = data.items
-    open_items = [i for i in svc.disagreements_first(items) if i.settlement is None]
+    open_items = [i for i in svc.disagreements_first(items) if not i.is_settled]
     score = compute(formal.assessment, allow_unrated=True)
-    settled = sum(1 for i in items if i.settlement is not None)
+    settled = sum(1 for i in items if i.is_settled)
     unanimous_open = sum(1 for i in open_items if i.consensus is not None and i.consensus.unanimous)
     return render(
         request,
@@ -81,7 +93,9 @@ def consensus(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             **_common(formal, seat),
             "members": data.members,
             "rows": svc.row_summaries(view, items),
-            "disagreements": [(i, view.row_index[i.requirement.row]) for i in open_items if i.flagged],
+            "disagreements": [
+                (i, view.row_index[i.requirement.row], vote_cells(i)) for i in open_items if i.flagged
+            ],
             "total": len(items),
             "settled": settled,
             "flagged": sum(1 for i in items if i.flagged),
