@@ -329,7 +329,7 @@ def test_the_team_is_formed_in_the_browser(
     for expert in experts[:7]:
         page.locator(f"form:has(input[name=expert][value='{expert.pk}']) button").click()
         page.wait_for_url(team_url)
-    page.locator("form[action$='/leader/'] button").first.click()
+    page.locator("form[action$='/leader/'] button:visible").first.click()
     page.get_by_role("button", name="按专业领域自动分配").click()
     page.get_by_role("button", name="确认评估组").click()
     assert "以下成员尚未签署利益冲突声明" in page.locator(".alert-danger").inner_text()
