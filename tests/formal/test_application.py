@@ -308,7 +308,7 @@ def test_hub_and_list_queries_stay_fixed(world: World, body: Organisation, djang
         assert client.get(f"/formal/{formal.pk}/").status_code == 200
     for _ in range(3):
         applied(world, body)
-    # session, user, membership, the list (one query, whatever its length)
-    with django_assert_num_queries(4):
+    # session, user, membership, the list (one query, whatever its length), the admin's own expert profile
+    with django_assert_num_queries(5):
         response = client.get("/formal/")
     assert response.status_code == 200 and response.content.decode().count("南丹锡业有限公司") == 4

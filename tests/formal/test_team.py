@@ -323,6 +323,10 @@ def test_the_team_is_formed_in_the_browser(
     page.get_by_role("link", name="正式评估申请").click()
     page.get_by_role("link", name="打开").click()
     page.get_by_role("link", name=re.compile("受理评估申请")).click()
+    _fits(page, 390)
+    _shot(page, "formal-application-390")
+    _fits(page, 1280)
+    _shot(page, "formal-application-1280")
     page.get_by_role("button", name="受理，开始组建评估组").click()
     page.wait_for_url(f"{base}/formal/{formal.pk}/")
     page.goto(team_url)
@@ -350,6 +354,32 @@ def test_the_team_is_formed_in_the_browser(
     page.wait_for_url(team_url)
     seat = TeamMember.objects.get(formal=formal, expert=experts[0])
     assert seat.conflict_declared_at is not None and seat.confidentiality_signed_at is None
+
+    # The others sign (each on his own page, tested above); the admin confirms; the 组长 writes a plan.
+    TeamMember.objects.filter(formal=formal).update(
+        conflict_declared_at=timezone.now(), confidentiality_signed_at=timezone.now()
+    )
+    page.context.clear_cookies()
+    _login(page, base, "body_admin")
+    page.goto(team_url)
+    page.get_by_role("button", name="确认评估组").click()
+    page.wait_for_url(f"{base}/formal/{formal.pk}/")
+    page.context.clear_cookies()
+    _login(page, base, experts[0].user.username)
+    page.goto(f"{base}/formal/{formal.pk}/")
+    page.get_by_role("link", name=re.compile("编制预评估计划")).click()
+    page.locator("a[href$='/planning/pre/']").click()
+    page.fill("#id_purpose", "评估企业数字化转型成熟度，核实自评估结果")
+    page.fill("#id_scope", "冶炼厂")
+    page.fill("#id_start_date", "2026-12-01")
+    page.fill("#id_end_date", "2026-12-03")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"{base}/formal/{formal.pk}/planning/")
+    assert "等待企业确认" in page.content()
+    _fits(page, 1280)
+    _shot(page, "formal-planning-1280")
+    _fits(page, 390)
+    _shot(page, "formal-planning-390")
     assert SubdomainAssignment.objects.filter(formal=formal).values("row_id").distinct().count() == len(
         sector_view(formal.assessment.catalog_version, formal.assessment.sector).rows
     )
