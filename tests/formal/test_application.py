@@ -312,3 +312,43 @@ def test_hub_and_list_queries_stay_fixed(world: World, body: Organisation, djang
     with django_assert_num_queries(5):
         response = client.get("/formal/")
     assert response.status_code == 200 and response.content.decode().count("南丹锡业有限公司") == 4
+
+
+@pytest.mark.django_db
+def test_the_starting_self_assessment_is_shown_to_the_body_and_must_be_the_enterprises_own(
+    world: World, body: Organisation
+) -> None:
+    from nfmaturity.assessments.models import Assessment, AssessmentState
+    from nfmaturity.assessments.services import start_self_assessment, submit_assessment
+    from tests.web.conftest import WORKED_CHECK, fill
+
+    def submitted_of(enterprise, user) -> Assessment:  # type: ignore[no-untyped-def]
+        assessment = start_self_assessment(enterprise=enterprise, actor=user, sector=SectorChoice.SMELTING)
+        fill(assessment, WORKED_CHECK, user)
+        submit_assessment(assessment=assessment, actor=user)
+        assessment.refresh_from_db()
+        return assessment
+
+    own = submitted_of(world.enterprise, world.users["ent_admin"])
+    theirs = submitted_of(world.other, world.users["outsider"])
+    unfinished = start_self_assessment(
+        enterprise=world.enterprise, actor=world.users["ent_admin"], sector=SectorChoice.SMELTING
+    )
+    assert unfinished.state == AssessmentState.DRAFT
+    for wrong in (theirs, unfinished):
+        with pytest.raises(FormalError) as refused:
+            draft(world, body, starting_self_assessment=wrong)
+        assert refused.value.message == "作为起点的自评估须是本企业已提交的自评估"
+    # The form offers only the enterprise's own submitted ones.
+    page = world.client("ent_admin").get("/formal/apply/").content.decode()
+    assert f"#{own.pk} 冶炼 · 企业整体 · 提交于" in page
+    assert f"#{theirs.pk} 冶炼" not in page and f"#{unfinished.pk} 冶炼" not in page
+
+    formal = with_documents(world, draft(world, body, starting_self_assessment=own))
+    app.submit_application(formal=formal, actor=world.users["ent_admin"])  # type: ignore[arg-type]
+    result = own.results.get()
+    shown = world.client("body_admin").get(f"/formal/{formal.pk}/application/").content.decode()
+    assert "自评总分" in shown and result.get_grade_display() in shown
+    assert str(result.total_shown) in shown
+    # The self-assessment itself stays the enterprise's: the body still cannot open it.
+    assert world.client("body_admin").get(f"/assessments/{own.pk}/").status_code == 404
