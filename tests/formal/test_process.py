@@ -29,6 +29,7 @@ from nfmaturity.formal import services_team as team
 from nfmaturity.formal.models import (
     ExpertProfile,
     ExpertRating,
+    FormalAssessment,
     FormalState,
     PlanKind,
     Settlement,
@@ -73,22 +74,19 @@ def run_to_onsite(world: World, body: Organisation, experts: list[ExpertProfile]
     return formal, members
 
 
-def test_the_whole_formal_assessment_with_the_services(world: World, body: Organisation, experts) -> None:  # type: ignore[no-untyped-def]
-    started = time.monotonic()
-    formal, members = run_to_onsite(world, body, experts)
-    assert formal.state == S.ONSITE and len(members) == 7
-    leader = members[0].expert.user
+def rate_and_submit(formal: FormalAssessment, members: list[TeamMember]) -> str:
+    """Every expert rates his rows through the rating service and submits (the last submission opens the
+    consensus). On a row with three raters, two of them depart from the third on its first S2 requirement,
+    each in another direction: no majority. Returns that requirement's id."""
     view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
-
     # A row rated by three experts: on its first S2 requirement two of them depart from the third.
-    rows = {}
+    rows: dict[str, list[TeamMember]] = {}
     for a in SubdomainAssignment.objects.filter(formal=formal).select_related("member"):
         rows.setdefault(a.row_id, []).append(a.member)
     shared_row, raters = next((r, ms) for r, ms in rows.items() if len(ms) >= 3)
     disputed = next(r.id for r in view.rows[view.row_index[shared_row]].requirements if int(r.level) == 2)
     departures = {raters[1].pk: RatingValue.FULL, raters[2].pk: RatingValue.PARTLY}
 
-    # Each expert rates his own rows through the rating service, then submits; the last one opens the consensus.
     for member in members:
         mine = set(SubdomainAssignment.objects.filter(member=member).values_list("row_id", flat=True))
         for row in view.rows:
@@ -108,6 +106,17 @@ def test_the_whole_formal_assessment_with_the_services(world: World, body: Organ
     for i, member in enumerate(members):
         opened = rating.submit_ratings(formal=formal, actor=member.expert.user)
         assert opened == (i == len(members) - 1)
+    return disputed
+
+
+def test_the_whole_formal_assessment_with_the_services(world: World, body: Organisation, experts) -> None:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    formal, members = run_to_onsite(world, body, experts)
+    assert formal.state == S.ONSITE and len(members) == 7
+    leader = members[0].expert.user
+    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+
+    disputed = rate_and_submit(formal, members)
     formal.refresh_from_db()
     assert formal.state == S.CONSENSUS
     votes = sorted(

@@ -23,7 +23,7 @@ class SendForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     deadline = forms.DateField(
         label="异议截止日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="默认发送之日起 10 天，企业在此日期（含）前可以提出异议",
     )
 

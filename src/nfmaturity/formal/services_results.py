@@ -498,7 +498,13 @@ def rescore(*, formal: FormalAssessment | int, actor: User, reason: str = "") ->
         points = list(
             ContestPoint.objects.filter(formal=locked, result=last.result, state=ContestState.ACCEPTED)
         )
-        why = reason.strip() or "再次论证采纳异议：" + "、".join(p.requirement_id for p in points)
+        view = sector_view(locked.assessment.catalog_version, locked.assessment.sector)
+        why = reason.strip() or "再次论证采纳异议：" + "、".join(
+            requirement_label(view, p.requirement_id)
+            if p.requirement_id in view.requirements
+            else p.requirement_id
+            for p in points
+        )
         version = _store_version(locked, actor, why)
         deadline = default_deadline()
         locked.sent_at = timezone.now()
