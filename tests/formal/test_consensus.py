@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import pytest
@@ -190,3 +191,36 @@ def test_settle_through_the_page(split: Onsite) -> None:
     assert leader.post(reverse("formal:consensus_close", args=[split.formal.pk])).status_code == 302
     split.formal.refresh_from_db()
     assert split.formal.state == FormalState.CONCLUSION
+
+
+def test_next_steps_of_the_rating_and_consensus(split: Onsite, world: World) -> None:
+    from nfmaturity.formal.access import parties, team_seat
+    from nfmaturity.formal.steps import Viewer
+    from nfmaturity.formal.steps_rating import steps
+
+    def labels(user, formal: FormalAssessment) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+        formal.refresh_from_db()
+        viewer = Viewer(parties(user, formal), team_seat(user, formal))
+        return [(s.label, s.waiting) for s in steps(formal, viewer)]
+
+    total = split.formal.assessment.requirement_count
+    assert (f"评分合议（未定 {total} 项）", True) in labels(split.user(1), split.formal)
+    assert ("查看评分一致性", False) in labels(world.users["body_admin"], split.formal)
+    assert labels(world.users["ent_admin"], split.formal) == [("查看现场证据", False)]
+    svc.accept_unanimous(formal=split.formal.pk, actor=split.user(1))
+    _settle(split, 1, split.requirements[0], "1", SettlementMethod.MAJORITY)
+    assert ("结束评分合议，进入形成评估结论", True) in labels(split.user(0), split.formal)
+    # On site: the expert's count, and the 组长's N/A confirmations once he has submitted.
+    FormalAssessment.objects.filter(pk=split.formal.pk).update(state=FormalState.ONSITE)
+    member = split.members[3]
+    member.ratings_submitted_at = None
+    member.save()
+    ExpertRating.objects.filter(member=member).first().delete()  # type: ignore[union-attr]
+    mine = labels(member.expert.user, split.formal)
+    waiting = [label for label, w in mine if w]
+    assert len(waiting) == 1 and re.fullmatch(r"对分配给您的 (\d+) 项要求评分（已评 (\d+) 项）", waiting[0])
+    n, k = map(int, re.findall(r"\d+", waiting[0]))
+    assert k == n - 1
+    ExpertRating.objects.filter(member=split.members[4]).update(value="na", reason="无该工序")
+    na = ExpertRating.objects.filter(value="na").count()
+    assert (f"确认不适用（{na} 项）", True) in labels(split.user(0), split.formal)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.urls import reverse
 
 from nfmaturity.assessments.models import RatingValue
@@ -25,6 +24,8 @@ def steps(formal: FormalAssessment, viewer: Viewer) -> list[Step]:
     out: list[Step] = []
     if seat is not None:
         out.append(Step("记录现场证据", _url("evidence", formal)))
+    elif mine & {Party.BODY_ADMIN, Party.ENTERPRISE_ADMIN, Party.ENTERPRISE_MEMBER}:
+        out.append(Step("查看现场证据", _url("evidence", formal)))
     if formal.state == S.ONSITE:
         if seat is not None and seat.ratings_submitted_at is None:
             total = len(assigned_requirements(view_of(formal), assigned_rows(seat)))
@@ -48,14 +49,15 @@ def steps(formal: FormalAssessment, viewer: Viewer) -> list[Step]:
             )
     if formal.state == S.CONSENSUS and (seat is not None or Party.BODY_ADMIN in mine):
         total = len(view_of(formal).requirements)
-        settled = Settlement.objects.filter(Q(formal=formal)).count()
-        out.append(
-            Step(
-                f"评分合议（未定 {total - settled} 项）",
-                _url("consensus", formal),
-                waiting=seat is not None and total > settled,
+        open_count = total - Settlement.objects.filter(formal=formal).count()
+        if open_count:
+            out.append(
+                Step(f"评分合议（未定 {open_count} 项）", _url("consensus", formal), waiting=seat is not None)
             )
-        )
+        elif Party.LEADER in mine:
+            out.append(Step("结束评分合议，进入形成评估结论", _url("consensus", formal), waiting=True))
+        else:
+            out.append(Step("查看评分合议（已全部确定）", _url("consensus", formal)))
         if Party.BODY_ADMIN in mine or Party.LEADER in mine:
             out.append(Step("查看评分一致性", _url("agreement", formal)))
     return out
