@@ -215,3 +215,22 @@ def test_the_next_assessment_shows_what_the_plan_changed(world: World, submitted
     assert "提升计划在后续自评估中的体现" in tracked and f"#{later.pk}" in tracked
     # The first assessment has no earlier plan: an empty slot.
     assert "体现" not in client.get(f"/plans/assessment/{submitted.pk}/outcomes/").content.decode()
+
+
+def test_the_roadmap_page_is_computed_once_and_costs_a_fixed_number_of_queries(
+    world: World, submitted: Assessment, django_assert_num_queries: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nfmaturity.plans import selectors
+
+    client = world.client("ent_admin")
+    first = client.get(f"/plans/assessment/{submitted.pk}/roadmap/").content.decode()
+
+    def _fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the roadmap must come from the cache")
+
+    monkeypatch.setattr(selectors, "build_roadmap", _fail)
+    # session, user, membership; assessment; result; membership (can_fill); saved plan (+ its prefetch: none);
+    # published formal assessments (membership, query)
+    with django_assert_num_queries(8):  # type: ignore[operator]
+        again = client.get(f"/plans/assessment/{submitted.pk}/roadmap/").content.decode()
+    assert re.sub(r"[A-Za-z0-9]{64}", "", again) == re.sub(r"[A-Za-z0-9]{64}", "", first)

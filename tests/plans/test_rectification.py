@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 
 from nfmaturity.accounts.models import Notification, Organisation, OrganisationKind
@@ -120,3 +122,23 @@ def test_before_publication_there_is_no_rectification(world: World) -> None:
             due_date=None,
             version=None,  # type: ignore[arg-type]
         )
+
+
+def test_many_weak_items_are_paged_and_the_roadmap_links_to_them(world: World, submitted: object) -> None:
+    formal, ids = _published(world)
+    Settlement.objects.filter(formal=formal, requirement_id__in=ids[3:70]).update(value=RatingValue.PARTLY)
+    client = world.client("ent_admin")
+    url = f"/plans/formal/{formal.pk}/rectification/"
+    first = client.get(url).content.decode()
+    assert (
+        "共 69 项" in first
+        and first.count('class="card mb-2"') == 30
+        and "第 1–30 项，共 69 项（第 1/3 页）" in first
+    )
+    # A measure for an item on page 3 comes back to page 3.
+    last = list(weak_requirements(formal))[-1]
+    done = client.post(url, {"requirement_id": last, "measure": "上线设备在线监测"})
+    assert unquote(done["Location"]) == f"{url}?page=3#w-{last}"
+    assert f'id="w-{last}"' in client.get(f"{url}?page=3").content.decode()
+    roadmap = client.get(f"/plans/assessment/{submitted.pk}/roadmap/").content.decode()  # type: ignore[attr-defined]
+    assert f'href="{url}"' in roadmap and "弱项整改" in roadmap

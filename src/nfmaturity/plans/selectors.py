@@ -9,10 +9,13 @@ from fractions import Fraction
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
+from nfmaturity.accounts.access import AnyUser
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import Assessment, AssessmentState, RatingRecord, RatingValue, Result
 from nfmaturity.assessments.results import parse_exact
 from nfmaturity.assessments.selectors import latest_result
+from nfmaturity.formal.access import visible_formal
+from nfmaturity.formal.models import FormalAssessment, FormalState
 from nfmaturity.plans.models import ActionStatus, ImprovementPlan, PlanAction
 from nfmaturity.plans.roadmap import Roadmap, build_roadmap
 from nfmaturity.scoring.ratings import SCORED_ASCENDING, Rating
@@ -235,3 +238,12 @@ def outcomes(plan: ImprovementPlan, later: Assessment) -> Outcomes | None:
         for i in sorted({a.level for a in actions})
     )
     return Outcomes(plan, later, later_result, tuple(rows), levels)
+
+
+def published_formals(user: AnyUser, enterprise_id: int) -> list[FormalAssessment]:
+    """The enterprise's published formal assessments ``user`` may open (for the 弱项整改 links)."""
+    return list(
+        visible_formal(user)
+        .filter(enterprise_id=enterprise_id, state=FormalState.PUBLISHED)
+        .order_by("-published_at")
+    )

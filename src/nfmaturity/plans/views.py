@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from nfmaturity.assessments.access import can_fill
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.errors import AssessmentError
 from nfmaturity.assessments.selectors import latest_result
+from nfmaturity.formal.models import FormalAssessment
 from nfmaturity.plans import access, selectors, services
 from nfmaturity.plans.errors import PlanError, StaleActionError, StaleRectificationError
 from nfmaturity.plans.forms import ActionForm, DecisionForm, RectificationForm, SavePlanForm, StatusForm
@@ -67,6 +69,7 @@ def roadmap(request: HttpRequest, pk: int) -> HttpResponse:
             "literal": literal,
             "can_edit": can_fill(request.user, assessment),
             "saved": selectors.current_plan(assessment),
+            "formals": selectors.published_formals(request.user, assessment.enterprise_id),
             "unit": EFFORT_UNIT,
         },
     )
@@ -260,6 +263,14 @@ def next_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- 弱项整改 ---------------------------------------------------------------------------------------------
 
 
+RECTIFICATION_PAGE = 30  # weak items per page: a formal assessment can have hundreds
+
+
+def _page_of(weak: dict[str, WeakItem], requirement_id: str) -> int:
+    order = list(weak)
+    return order.index(requirement_id) // RECTIFICATION_PAGE + 1 if requirement_id in weak else 1
+
+
 def _rectification_context(
     request: HttpRequest,
     formal_pk: int,
@@ -273,8 +284,10 @@ def _rectification_context(
         r.requirement_id: r for r in Rectification.objects.filter(formal=formal).select_related("decided_by")
     }
     typed = typed or {}
+    number = _page_of(weak, next(iter(typed))) if typed else request.GET.get("page")
+    page = Paginator(list(weak.values()), RECTIFICATION_PAGE).get_page(number)
     items: list[tuple[WeakItem, Rectification | None, RectificationForm]] = []
-    for item in weak.values():
+    for position, item in enumerate(page, start=page.start_index()):
         measure = measures.get(item.requirement_id)
         form = typed.get(item.requirement_id) or RectificationForm(
             initial={
@@ -283,22 +296,29 @@ def _rectification_context(
                 "measure": "" if measure is None else measure.measure,
                 "due_date": None if measure is None else measure.due_date,
             },
-            prefix=f"r{len(items)}",
+            prefix=f"r{position}",
         )
         items.append((item, measure, form))
     counts = {state: sum(1 for m in measures.values() if m.state == state) for state in RectificationState}
     return {
         "formal": formal,
         "items": items,
+        "page": page,
+        "weak_count": len(weak),
         "may_submit": access.may_submit_rectification(mine),
         "may_decide": access.may_decide_rectification(mine),
         "confirmed": counts[RectificationState.CONFIRMED],
         "submitted": counts[RectificationState.SUBMITTED],
         "returned": counts[RectificationState.RETURNED],
-        "missing": len(items) - len(measures),
+        "missing": len(weak) - len(measures),
         "error": error,
         "states": RectificationState,
     }
+
+
+def _to_item(formal: FormalAssessment, requirement_id: str) -> HttpResponse:
+    page = _page_of(weak_requirements(formal), requirement_id)
+    return redirect(reverse("plans:rectification", args=[formal.pk]) + f"?page={page}#w-{requirement_id}")
 
 
 @login_required
@@ -332,7 +352,7 @@ def rectification(request: HttpRequest, pk: int) -> HttpResponse:
     except PlanError as exc:
         context = _rectification_context(request, pk, typed={data["requirement_id"]: form}, error=exc.message)
         return render(request, "plans/rectification.html", context, status=422)
-    return redirect(reverse("plans:rectification", args=[formal.pk]) + f"#w-{data['requirement_id']}")
+    return _to_item(formal, data["requirement_id"])
 
 
 @login_required
@@ -364,4 +384,4 @@ def decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             context,
             status=409 if isinstance(exc, StaleRectificationError) else 422,
         )
-    return redirect(reverse("plans:rectification", args=[formal.pk]) + f"#w-{measure.requirement_id}")
+    return _to_item(formal, measure.requirement_id)
