@@ -1,5 +1,12 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from nfmaturity.reports import views
 
 app_name = "reports"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("results/<int:result_pk>/files/", views.panel, name="panel"),
+    path("assessments/<int:assessment_pk>/files/", views.assessment_panel, name="assessment_panel"),
+    path("results/<int:result_pk>/next-workbook/", views.next_workbook_download, name="next_workbook"),
+    path("files/<int:pk>/download/", views.download, name="download"),
+]

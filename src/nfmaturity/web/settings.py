@@ -216,3 +216,27 @@ LOGGING = {
     # axes: lockouts (warnings) only, not a line per login.
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
+
+# ---- Background work (report files): django-q2 with its ORM broker, so the queue is a table of the platform's
+# own database (SQLite by default, PostgreSQL in production) and survives a restart: a task taken by a worker
+# that died (kill -9) is handed out again once ``retry`` seconds have passed (docs/dependencies.md says why
+# django-q2). One worker process by default: on SQLite every write waits for the one write lock (WAL is on).
+INSTALLED_APPS += ["django_q"]
+NFM_TASK_TIMEOUT = env_int("NFM_TASK_TIMEOUT", 120)  # seconds a task may run before the worker is killed
+Q_CLUSTER = {
+    "name": "nfm",
+    "label": "后台任务",
+    "orm": "default",
+    "workers": env_int("NFM_TASK_WORKERS", 1),
+    "timeout": NFM_TASK_TIMEOUT,
+    # django-q2 wants retry > timeout, or a slow task would be handed out twice.
+    "retry": env_int("NFM_TASK_RETRY", NFM_TASK_TIMEOUT + 60),
+    "max_attempts": 3,
+    "poll": 0.5,
+    "catch_up": False,
+    "ack_failures": True,
+    "save_limit": 500,
+}
+# Generated report files: under the data directory, outside any web root, served only through a view that
+# checks access.
+NFM_REPORTS_DIR = Path(env_str("NFM_REPORTS_DIR", str(DATA_DIR / "reports"))).resolve()

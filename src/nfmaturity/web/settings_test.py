@@ -16,3 +16,8 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns when it is missing)
+
+# Background tasks run inline (where a test needs the queue itself, tests/reports/test_jobs*.py turns it off).
+from nfmaturity.web.settings import Q_CLUSTER  # noqa: E402
+
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}

@@ -1,0 +1,177 @@
+"""Report files: asking for one (or reusing the finished one), the worker's steps, and the file on disk.
+
+One service per action, each in a short transaction that locks the row it changes; the slow part (building
+the document, writing the file) happens between them, in the worker, outside any transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from nfmaturity.assessments.models import Result
+from nfmaturity.reports.models import ReportFile, ReportFormat, ReportState
+
+EXTENSIONS = {ReportFormat.PDF: ".pdf", ReportFormat.DOCX: ".docx", ReportFormat.XLSX: ".xlsx"}
+CONTENT_TYPES = {
+    ReportFormat.PDF: "application/pdf",
+    ReportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# What the page says about a failure whose cause is not one of ours (the log has the details).
+GENERIC_FAILURE = "生成报告时发生内部错误，请稍后重试；如仍失败，请联系平台管理员。"
+
+
+@dataclass(frozen=True)
+class Requested:
+    report: ReportFile
+    queued: bool  # True: the worker has to (re)build it; False: the finished or pending file is reused
+
+
+def reports_dir() -> Path:
+    return Path(settings.NFM_REPORTS_DIR)
+
+
+def file_path(report: ReportFile) -> Path:
+    """The file on disk; refuses a stored path that would leave the reports directory."""
+    root = reports_dir().resolve()
+    path = (root / report.path).resolve()
+    if not report.path or root not in path.parents:
+        raise FileNotFoundError(report.path)
+    return path
+
+
+def request_report(
+    *, result: Result, fmt: ReportFormat, actor: User | None, expert_detail: bool = False
+) -> Requested:
+    """Ask for the ``fmt`` file of ``result``: reuse it when finished or on its way, queue it again when it
+    failed (a retry) or its file went missing, create and queue it otherwise. The caller enqueues the work
+    when ``queued`` (after this transaction has committed, so the worker finds the row)."""
+    expert_detail = expert_detail and fmt == ReportFormat.XLSX
+    with transaction.atomic():
+        report = (
+            ReportFile.objects.select_for_update()
+            .filter(result=result, format=fmt, expert_detail=expert_detail)
+            .first()
+        )
+        if report is None:
+            try:
+                with transaction.atomic():
+                    report = ReportFile.objects.create(
+                        result=result, format=fmt, expert_detail=expert_detail, requested_by=actor
+                    )
+            except IntegrityError:  # someone asked for the same file a moment ago: reuse theirs
+                report = ReportFile.objects.select_for_update().get(
+                    result=result, format=fmt, expert_detail=expert_detail
+                )
+                return Requested(report, queued=False)
+            return Requested(report, queued=True)
+        if report.is_pending:
+            return Requested(report, queued=False)
+        if report.is_done and _present(report):
+            return Requested(report, queued=False)
+        report.state = ReportState.QUEUED
+        report.progress = 0
+        report.error = ""
+        report.requested_by = actor
+        report.requested_at = timezone.now()
+        report.started_at = None
+        report.finished_at = None
+        report.save()
+        return Requested(report, queued=True)
+
+
+def _present(report: ReportFile) -> bool:
+    try:
+        return file_path(report).is_file()
+    except FileNotFoundError:
+        return False
+
+
+def claim(report_id: int) -> ReportFile | None:
+    """The worker takes the job: None when there is nothing to do (done meanwhile, or deleted)."""
+    with transaction.atomic():
+        report = ReportFile.objects.select_for_update().filter(pk=report_id).first()
+        if report is None or (report.state == ReportState.DONE and _present(report)):
+            return None
+        report.state = ReportState.RUNNING
+        report.progress = 5
+        report.attempts += 1
+        report.started_at = timezone.now()
+        report.error = ""
+        report.save(update_fields=["state", "progress", "attempts", "started_at", "error"])
+    return report
+
+
+def set_progress(report_id: int, percent: int) -> None:
+    ReportFile.objects.filter(pk=report_id, state=ReportState.RUNNING).update(
+        progress=max(0, min(99, percent))
+    )
+
+
+def store(report: ReportFile, data: bytes) -> ReportFile:
+    """Write the file (to a temporary name, then renamed into place: a reader never sees half a file) and
+    mark the job done with its size and SHA-256."""
+    digest = hashlib.sha256(data).hexdigest()
+    relative = f"{report.result_id}/{report.format}-{'team-' if report.expert_detail else ''}{digest[:16]}"
+    relative += EXTENSIONS[ReportFormat(report.format)]
+    target = reports_dir() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o640)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    with transaction.atomic():
+        locked = ReportFile.objects.select_for_update().get(pk=report.pk)
+        locked.state = ReportState.DONE
+        locked.progress = 100
+        locked.size = len(data)
+        locked.sha256 = digest
+        locked.path = relative
+        locked.error = ""
+        locked.finished_at = timezone.now()
+        locked.save()
+    return locked
+
+
+def fail(report_id: int, message: str) -> None:
+    """Mark the job failed, with a Chinese message the page shows beside a retry button."""
+    with transaction.atomic():
+        report = ReportFile.objects.select_for_update().filter(pk=report_id).first()
+        if report is None:
+            return
+        report.state = ReportState.FAILED
+        report.error = message
+        report.finished_at = timezone.now()
+        report.save(update_fields=["state", "error", "finished_at"])
+
+
+def download_name(report: ReportFile) -> str:
+    assessment = report.result.assessment
+    kind = "正式评估" if assessment.kind == "formal" else "自评估"
+    what = "评分导出" if report.format == ReportFormat.XLSX else "评估报告"
+    return (
+        f"{assessment.enterprise.name}-{assessment.get_sector_display()}{kind}{what}"
+        f"-第{report.result.version}版{EXTENSIONS[ReportFormat(report.format)]}"
+    )
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(1, round(size / 1024))} KB"

@@ -1,0 +1,99 @@
+"""Background generation of report files, through django-q2 (ORM broker: the queue is a table of the platform's
+database, so queued work survives a restart, and a task taken by a worker that was killed is handed out again
+after ``Q_CLUSTER["retry"]`` seconds).
+
+``enqueue`` is called after the request's transaction has committed; ``generate`` runs in the worker (``nfm
+serve`` and ``nfm demo`` start one; ``python -m django qcluster`` runs one by hand). Tests run tasks inline
+(``sync`` in settings_test), except the one that proves a dead worker's task is done after a restart.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+
+from nfmaturity.assessments.models import Result
+from nfmaturity.reports import files
+from nfmaturity.reports.models import ReportFormat
+
+logger = logging.getLogger(__name__)
+
+TASK = "nfmaturity.reports.jobs.generate"
+# The document builders of the other formats: module and function, imported when first needed so a missing
+# system library (WeasyPrint's pango) fails one job with a message instead of every page.
+BUILDERS = {
+    ReportFormat.PDF: ("nfmaturity.reports.pdf", "build_pdf"),
+    ReportFormat.DOCX: ("nfmaturity.reports.docx", "build_docx"),
+}
+Progress = Callable[[int], None]
+
+
+class ReportBuildError(Exception):
+    """A report cannot be built; ``message`` is Chinese and is shown to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def enqueue(report_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(TASK, report_id, task_name=f"report-file-{report_id}", group="reports")
+
+
+def plan_rows(result: Result) -> Sequence[Sequence[str | int | None]]:
+    """The improvement plan's actions as a table (header first) for the Excel export; empty without a plan."""
+    try:
+        module = importlib.import_module("nfmaturity.plans.export")
+    except ImportError:
+        return ()
+    rows: Sequence[Sequence[str | int | None]] = module.plan_table(result)
+    return rows
+
+
+def build(
+    result: Result, fmt: ReportFormat, *, expert_detail: bool = False, progress: Progress | None = None
+) -> bytes:
+    """The bytes of the ``fmt`` file of ``result`` (no database writes)."""
+    tell = progress or (lambda _percent: None)
+    tell(20)
+    if fmt == ReportFormat.XLSX:
+        from nfmaturity.reports.xlsx import build_xlsx
+
+        return build_xlsx(result, expert_detail=expert_detail, plan_rows=plan_rows(result))
+    module_name, function_name = BUILDERS[fmt]
+    try:
+        builder: Callable[[Result], bytes] = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError, OSError) as exc:
+        logger.exception("report builder %s unavailable", module_name)
+        raise ReportBuildError(
+            f"本平台暂不能生成{fmt.label}文件（{type(exc).__name__}），请联系平台管理员。"
+        ) from exc
+    return builder(result)
+
+
+def generate(report_id: int) -> None:
+    """The worker's task: build the file, store it, mark the job done (or failed, with a Chinese message)."""
+    report = files.claim(report_id)
+    if report is None:
+        return
+    fmt = ReportFormat(report.format)
+    try:
+        result = Result.objects.select_related(
+            "assessment", "assessment__enterprise", "assessment__unit"
+        ).get(pk=report.result_id)
+        data = build(
+            result,
+            fmt,
+            expert_detail=report.expert_detail,
+            progress=lambda percent: files.set_progress(report_id, percent),
+        )
+        files.set_progress(report_id, 90)
+        files.store(report, data)
+    except ReportBuildError as exc:
+        files.fail(report_id, exc.message)
+    except Exception:
+        logger.exception("report file %s failed", report_id)
+        files.fail(report_id, files.GENERIC_FAILURE)
