@@ -519,12 +519,15 @@ def write_matches(
     return written
 
 
-def matches_workbook(definition: RuleDefinition, rows: QuerySet[Enterprise], *, heading: str) -> IO[bytes]:
-    """The workbook in a temporary file (on disk beyond a few MB), rewound for the response to stream."""
+def matches_workbook(
+    definition: RuleDefinition, rows: QuerySet[Enterprise], *, heading: str
+) -> tuple[IO[bytes], int]:
+    """The workbook in a temporary file (on disk beyond a few MB), rewound for the response to stream, and how
+    many enterprises it lists."""
     target = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 - the response closes it
-    write_matches(definition, rows, target, heading=heading)
+    written = write_matches(definition, rows, target, heading=heading)
     target.seek(0)
-    return target
+    return target, written
 
 
 # ---- Who may use rules: the people of a regulator organisation with a valid jurisdiction. Rules belong to the

@@ -235,8 +235,8 @@ def rule_export(request: AuthenticatedRequest, pk: int) -> FileResponse:
         f"规则“{rule.name}”的匹配企业{demo} · 管辖范围 {regions.jurisdiction_name(organisation.jurisdiction)} · "
         f"条件：{definition.describe()} · 导出时间 {now:%Y-%m-%d %H:%M}"
     )
-    workbook = matches_workbook(definition, rows, heading=heading)
-    services.record_rule_export(rule=rule, actor=request.user, rows=rows.count())
+    workbook, written = matches_workbook(definition, rows, heading=heading)
+    services.record_rule_export(rule=rule, actor=request.user, rows=written)
     return FileResponse(
         workbook,
         as_attachment=True,
