@@ -142,10 +142,14 @@ def test_an_unpublished_formal_result_has_no_number_and_says_so(formal_case: For
     assert content.self_assessment_notice is not None and "尚未发布" in content.self_assessment_notice
 
 
-def test_report_content_queries(self_case: SelfCase, django_assert_max_num_queries: Any) -> None:
-    report_content(self_case.result)  # the plan is cached once computed, as on the results page
-    with django_assert_max_num_queries(12):
+def test_report_content_queries(
+    self_case: SelfCase, formal_case: FormalCase, django_assert_num_queries: Any
+) -> None:
+    """A fixed number of queries, whatever the number of requirements, experts or sub-domains."""
+    with django_assert_num_queries(9):  # assessment, previous result, peers (3), roadmap, N/A, evidence …
         report_content(self_case.result)
+    with django_assert_num_queries(17):  # … and the formal sections: team, settlements, expert ratings …
+        report_content(formal_case.result)
 
 
 def test_peer_position_when_five_comparable_enterprises_exist(self_case: SelfCase, world: World) -> None:
