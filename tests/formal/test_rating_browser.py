@@ -76,6 +76,18 @@ def test_rate_submit_and_settle_in_the_browser(  # type: ignore[no-untyped-def]
             card.get_by_role("button", name=re.compile("^全部满足")).click()
             card.locator('.rating[data-value="1"]').wait_for()
     shot(page, "h2-rating-row")
+    # Evidence for the first requirement, from its card: the evidence page opens with it selected.
+    cards.first.get_by_role("link", name="添加证据").click()
+    page.fill("#id_description", "与质量部长座谈，查看检验记录")
+    page.set_input_files(
+        "#id_file", files=[{"name": "检验记录.txt", "mimeType": "text/plain", "buffer": "检验记录".encode()}]
+    )
+    page.get_by_role("button", name="保存证据").click()
+    page.wait_for_load_state()
+    assert "检验记录.txt" in page.content(), page.locator(".alert").all_inner_texts()
+    shot(page, "h2-evidence")
+    page.goto(f"{base}/formal/{formal.pk}/rating/{onsite.row_index}/")
+    assert "与质量部长座谈" in page.content()
     assert ExpertRating.objects.filter(member=onsite.members[2], row_id=onsite.row_id).count() == count
     page.goto(f"{base}/formal/{formal.pk}/rating/")
     page.get_by_role("button", name=re.compile("提交我的评分")).click()

@@ -40,7 +40,7 @@ class EvidenceForm(forms.Form):
     )
     collected_on = forms.DateField(
         label="采集日期",
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "class": "form-control"}),
         error_messages={"invalid": "日期格式不正确"},
     )
     requirements = forms.MultipleChoiceField(
