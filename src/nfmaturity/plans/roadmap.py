@@ -9,14 +9,20 @@ Path. By default the roadmap reaches the target grade with every level up to it 
 end; §4.6.4 asks for advice fitted to the enterprise's stage, not the cheapest route to a number). If meeting
 S1..S_g already lifts the total into a higher band while leaving that band's level unmet (a jump at the end), the
 target is raised to that band and planned again, so the default path never ends on a jump. ``literal=True`` asks
-for the cheapest route to the total alone (最低代价), which may end on a jump: the roadmap says so.
+for the cheapest route to the total alone (最低代价: the fewest one-grade rises), which may end on a jump: the
+roadmap says so.
+
+The planner searches in one-grade rises ("steps", as the results page's plan does), so both pages choose the same
+requirements. On the default path that choice is also the one of least effort in 人周: every level up to the
+target must be met, levels are then independent, and within one level every step costs the same, so the fewest
+steps are the least effort. (Searching in 人周 directly gives the same default path, 10–60 times slower: the
+knapsack tables grow with the effort's scale.) The literal path is the fewest steps, and says so.
 
 Effort (人周 per one-grade rise of a requirement: 不满足 → 部分满足 → 大部分满足 → 全部满足) grows with the level:
 a higher level asks for deeper integration. A 小型/微型 enterprise's first stage (the lowest level the roadmap
 builds) costs half, rounded up: the standard asks for advice fitted to size, and a small enterprise starts with
 light, rented solutions (cloud services, an industrial-internet platform) rather than its own systems. The effort is
-only a default: a saved plan's actions are edited. Within one level every step costs the same, so the default path
-chooses exactly the requirements the planner would choose by counting steps.
+only a default: a saved plan's actions are edited.
 
 Exactness. ``reaches_total`` and ``reaches_grade`` are the core's own result of scoring the ratings with every
 action done. Each action's ``gain`` is how much the total rises when it is done after the actions before it in the
@@ -100,6 +106,7 @@ class RoadmapAction:
     current: Rating
     target: Rating
     effort: int  # default, 人周
+    steps: int  # one-grade rises (不满足 → 部分满足 … 全部满足)
     gain: Fraction  # exact rise of total S, done after the actions before it
     level_gain: Fraction  # exact rise of S_level
 
@@ -254,10 +261,7 @@ def roadmap_from(
         target = wanted
     first_stage = next((i + 1 for i, met in enumerate(outcome.level_met) if not met), len(LEVELS))
 
-    def effort(requirement: Requirement, rating: Rating) -> int:
-        return step_effort(int(requirement.level), size, first_stage)
-
-    found = _plan(outcome, target.level, effort, literal) if choices else None
+    found = _plan(outcome, target.level, literal) if choices else None
     if found is None:
         chosen: list[tuple[Requirement, Rating, Rating, int, Fraction]] = []
         after = outcome
@@ -265,7 +269,7 @@ def roadmap_from(
         chosen = [(a.requirement, a.current, a.target, a.effort, a.level_gain) for a in found.actions]
         after = found.after
         target = found.target or target
-    actions = _ordered(view, outcome, chosen)
+    actions = _ordered(view, outcome, chosen, lambda level: step_effort(level, size, first_stage))
     roadmap = Roadmap(
         target_grade=target.level,
         target_label=target.label,
@@ -290,19 +294,21 @@ def roadmap_from(
     return replace(roadmap, enterprise_advice=enterprise_advice(roadmap, outcome, view))
 
 
-def _plan(
-    outcome: ScoreResult, target: int, effort: Callable[[Requirement, Rating], int], literal: bool
-) -> Plan:
-    """The planner's choice; on the default path, re-aimed until it ends without a 等级跳跃."""
-    found = plan(outcome, target, effort, consecutive=not literal)
+def _plan(outcome: ScoreResult, target: int, literal: bool) -> Plan:
+    """The planner's choice in one-grade rises (its ``effort`` is then the number of steps of each action); on
+    the default path, re-aimed until it ends without a 等级跳跃."""
+    found = plan(outcome, target, consecutive=not literal)
     while not literal and found.after.warning and found.after.grade.level > target:
         target = found.after.grade.level
-        found = plan(outcome, target, effort, consecutive=True)
+        found = plan(outcome, target, consecutive=True)
     return found
 
 
 def _ordered(
-    view: SectorView, outcome: ScoreResult, chosen: list[tuple[Requirement, Rating, Rating, int, Fraction]]
+    view: SectorView,
+    outcome: ScoreResult,
+    chosen: list[tuple[Requirement, Rating, Rating, int, Fraction]],
+    per_step: Callable[[int], int],
 ) -> list[RoadmapAction]:
     rows = {row.id: row for row in view.rows}
     scenario_rank = {name: i for i, name in enumerate(scenarios.SCENARIOS)}
@@ -321,7 +327,7 @@ def _ordered(
 
     scores = list(outcome.level_scores)
     actions = []
-    for requirement, current, target, cost, level_gain in sorted(chosen, key=key):
+    for requirement, current, target, steps, level_gain in sorted(chosen, key=key):
         row = rows[requirement.row]
         index = int(requirement.level) - 1
         before = counted(scores[index])
@@ -341,7 +347,8 @@ def _ordered(
                 text=requirement.text,
                 current=current,
                 target=target,
-                effort=cost,
+                effort=steps * per_step(int(requirement.level)),
+                steps=steps,
                 gain=counted(scores[index]) - before,
                 level_gain=level_gain,
             )
@@ -405,7 +412,7 @@ def enterprise_advice(roadmap: Roadmap, outcome: ScoreResult, view: SectorView) 
         return advice
     if roadmap.literal:
         advice.append(
-            f"路径：最低代价——只求总分达到{roadmap.target_label}的下限，所需工作量最少；"
+            f"路径：最低代价——只求总分达到{roadmap.target_label}的下限，所需提升档数最少；"
             + ("完成后仍存在等级跳跃，仅供比较参考。" if roadmap.warning else "完成后不存在等级跳跃。")
         )
     else:
