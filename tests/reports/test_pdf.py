@@ -77,7 +77,8 @@ def test_the_cjk_fonts_are_embedded(self_case: SelfCase, tmp_path: Path) -> None
     path = written(build_pdf(self_case.result), tmp_path)
     lines = run(["pdffonts", str(path)]).splitlines()[2:]
     faces = {line.split()[0].split("+", 1)[-1]: line.split() for line in lines}
-    assert "Noto-Serif-CJK-SC" in faces and "Noto-Sans-CJK-SC-Bold" in faces
+    # Two faces: serif text, sans bold headings (each further CJK face costs time and size).
+    assert set(faces) == {"Noto-Serif-CJK-SC", "Noto-Sans-CJK-SC-Bold"}
     for name, columns in faces.items():
         assert "CJK-SC" in name, (
             name
@@ -115,12 +116,14 @@ def test_pages_render_to_png(self_case: SelfCase, tmp_path: Path) -> None:
 
 
 def test_speed_of_a_722_requirement_report(self_case: SelfCase) -> None:
-    """Loose bound for a shared machine; bench/reports.py measures the formal case against 1.5 s."""
+    """CPU time, so other work on a shared machine does not fail it; the bound catches the known trap (without
+    libharfbuzz-subset0 WeasyPrint subsets the CJK fonts with fontTools: about 10 s). bench/reports.py measures the
+    formal case against the 1.5 s target."""
     content = report_content(self_case.result)
     content_to_pdf(content)  # warm-up: fonts, imports
-    started = time.perf_counter()
+    started = time.process_time()
     build_pdf(self_case.result)
-    assert time.perf_counter() - started < 4
+    assert time.process_time() - started < 4
 
 
 def test_html_to_pdf(tmp_path: Path) -> None:

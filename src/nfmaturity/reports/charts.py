@@ -18,7 +18,7 @@ GREEN = "#2f8f46"
 AMBER = "#d08a16"
 INK = "#1f2d3d"
 # Named on the <svg> element so WeasyPrint does not fall back to another face (it drew Japanese glyph forms).
-SVG_FONT = 'font-family="Noto Sans CJK SC"'
+SVG_FONT = 'font-family="Noto Serif CJK SC"'
 GRID = "#c7ced6"
 FILL = "#2b6cb0"
 
