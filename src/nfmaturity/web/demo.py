@@ -46,6 +46,7 @@ from nfmaturity.enterprises.models import Enterprise, SectorChoice, SizeClass, U
 from nfmaturity.enterprises.regions import regions
 from nfmaturity.enterprises.services import add_contact, add_unit, register_enterprise, verify_enterprise
 from nfmaturity.enterprises.uscc import ALPHABET, check_character
+from nfmaturity.formal import demo as formal_demo
 
 SEED = 20241123
 DEMO_NOTE = "演示数据"
@@ -240,6 +241,7 @@ def load_demo(password: str) -> list[DemoLogin]:
         ("demo-enterprise-member", first, Role.ENTERPRISE_MEMBER, "企业成员（演示）"),
     ):
         _ensure_user(username, password, organisation, role, name)
+    formal_demo.load(body=body, password=password)
     _reset_passwords(password)
     return _logins()
 
@@ -256,6 +258,7 @@ def _logins() -> list[DemoLogin]:
         "demo-enterprise-admin",
         "demo-enterprise-member",
         enterprise_username(pending),
+        *formal_demo.LOGINS,
     )
     memberships = {
         m.user.username: m

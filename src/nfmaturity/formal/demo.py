@@ -1,0 +1,342 @@
+"""Demo formal assessments (演示数据), made by running the workflow's own services, so the demo is a real run:
+an expert roster of nine with profiles, and four formal assessments at different stages —
+
+- the first demo enterprise's, **published** after a contested point was accepted and re-scored (two result
+  versions, a result number and check code, listed publicly);
+- one in **评分合议** (every expert submitted; one requirement with no majority waits for the 组长);
+- one in **结果沟通** (version 1 sent, waiting for the enterprise to accept or contest);
+- one **待受理** (waiting for the body admin).
+
+Each expert's ratings go in the way an expert on site would put them in bulk: his offline field workbook
+(现场评估表), exported, filled in and imported through the field-workbook service. Idempotent: an enterprise
+that already has a demo formal assessment gets no second one; the expert logins are put back as printed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from io import BytesIO
+
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from nfmaturity.accounts.models import Membership, Organisation, Role
+from nfmaturity.accounts.services import create_member
+from nfmaturity.assessments.catalogs import sector_view
+from nfmaturity.assessments.imports import read_upload
+from nfmaturity.assessments.models import GradeLevel, RatingValue
+from nfmaturity.enterprises.models import Enterprise, SectorChoice
+from nfmaturity.formal import field_workbook
+from nfmaturity.formal import services_application as application
+from nfmaturity.formal import services_consensus as consensus
+from nfmaturity.formal import services_planning as planning
+from nfmaturity.formal import services_publication as publication
+from nfmaturity.formal import services_rating as rating
+from nfmaturity.formal import services_results as results
+from nfmaturity.formal import services_team as team
+from nfmaturity.formal.models import (
+    Discipline,
+    DocumentKind,
+    ExpertProfile,
+    FormalAssessment,
+    PlanKind,
+    SettlementMethod,
+    SubdomainAssignment,
+    TeamMember,
+)
+from nfmaturity.workbook.xlsx import COL, SHEET
+
+LEADER_USERNAME = "demo-leader"
+# The nine experts of the demo body: (username, name, disciplines, title). demo-expert exists already (the
+# body's plain expert login); the 组长 and the others are added here.
+EXPERTS: tuple[tuple[str, str, tuple[Discipline, ...], str], ...] = (
+    (
+        LEADER_USERNAME,
+        "韦组长（演示）",
+        (Discipline.NONFERROUS, Discipline.MANAGEMENT_SCIENCE),
+        "正高级工程师",
+    ),
+    ("demo-expert", "评估专家（演示）", (Discipline.INFORMATISATION,), "高级工程师"),
+    ("demo-expert-3", "黄安全（演示）", (Discipline.SAFETY,), "注册安全工程师"),
+    ("demo-expert-4", "覃环保（演示）", (Discipline.ENVIRONMENT,), "高级工程师"),
+    ("demo-expert-5", "蒙计算（演示）", (Discipline.COMPUTER_SCIENCE,), "教授"),
+    ("demo-expert-6", "陆管理（演示）", (Discipline.MANAGEMENT_SCIENCE,), "副教授"),
+    ("demo-expert-7", "莫冶金（演示）", (Discipline.NONFERROUS,), "高级工程师"),
+    (
+        "demo-expert-8",
+        "梁数据（演示）",
+        (Discipline.INFORMATISATION, Discipline.COMPUTER_SCIENCE),
+        "高级工程师",
+    ),
+    ("demo-expert-9", "罗工艺（演示）", (Discipline.NONFERROUS, Discipline.SAFETY), "工程师"),
+)
+# Printed with the other demo logins (and listed in the README).
+LOGINS = (LEADER_USERNAME, "demo-expert-3")
+TEAM_SIZE = 7
+
+# Settled ratings by level for the demo runs: 一级 met, 二级 mostly, little above.
+LEVEL_VALUES = {
+    1: RatingValue.FULL,
+    2: RatingValue.MOSTLY,
+    3: RatingValue.PARTLY,
+    4: RatingValue.NONE,
+    5: RatingValue.NONE,
+}
+LABELS = {
+    RatingValue.FULL: "全部满足",
+    RatingValue.MOSTLY: "大部分满足",
+    RatingValue.PARTLY: "部分满足",
+    RatingValue.NONE: "不满足",
+}
+PLAN = planning.PlanData(
+    purpose="评估企业数字化转型成熟度，核实企业申报等级",
+    scope="企业冶炼与加工主要生产单元及职能部门",
+    tasks="资料审查、人员座谈、现场核查、系统演示、数据查验",
+    methods="人员座谈、实地调查、抽样调查、文件与评审记录、信息系统演示、数据采集查验",
+    start_date=None,
+    end_date=None,
+    people="评估组 7 人，组长 1 人",
+    agenda="第一天首次会议与资料审查；第二、三天现场核查；第四天评分合议与末次会议",
+)
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role: str
+    organisation: str
+
+
+def _user(username: str, name: str, body: Organisation, password: str) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = create_member(
+            organisation=body, username=username, password=password, role=Role.EXPERT, full_name=name
+        )
+    elif not Membership.objects.filter(user=user).exists():
+        Membership.objects.create(user=user, organisation=body, role=Role.EXPERT)
+    return user
+
+
+def roster(body: Organisation, body_admin: User, password: str) -> list[ExpertProfile]:
+    """The body's nine demo experts with their profiles (through the roster service)."""
+    out = []
+    for username, name, disciplines, title in EXPERTS:
+        user = _user(username, name, body, password)
+        out.append(
+            ExpertProfile.objects.filter(user=user).first()
+            or team.save_expert_profile(
+                actor=body_admin,
+                user=user,
+                full_name=name,
+                disciplines=[d.value for d in disciplines],
+                title=title,
+                qualifications="从事有色金属行业数字化转型咨询与评估多年（演示数据）",
+            )
+        )
+    return out
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4\n% demo document\n", content_type="application/pdf")
+
+
+def _apply(enterprise: Enterprise, admin: User, body: Organisation) -> FormalAssessment:
+    sector = SectorChoice(enterprise.sectors[0])
+    formal = application.create_application(
+        actor=admin,
+        data=application.ApplicationData(
+            body=body,
+            sector=sector,
+            unit=None,
+            target_grade=GradeLevel.TWO,
+            lawful_declared=True,
+            safety_accident=False,
+            environment_incident=False,
+            starting_self_assessment=None,
+            application_note="申请对企业整体开展正式评估（演示数据）",
+        ),
+    )
+    for kind in (DocumentKind.LONG_TERM_PLAN, DocumentKind.ANNUAL_TARGETS, DocumentKind.IMPLEMENTATION):
+        application.add_document(formal=formal, actor=admin, kind=kind, upload=_pdf(f"{kind.label}.pdf"))
+    return application.submit_application(formal=formal, actor=admin)
+
+
+def _to_onsite(
+    formal: FormalAssessment, admin: User, body_admin: User, experts: list[ExpertProfile]
+) -> list[TeamMember]:
+    application.accept_application(formal=formal, actor=body_admin, note="材料齐全，予以受理（演示）")
+    for expert in experts[:TEAM_SIZE]:
+        team.add_member(formal=formal, actor=body_admin, expert_id=expert.pk)
+    members = list(TeamMember.objects.filter(formal=formal).select_related("expert__user").order_by("pk"))
+    team.set_leader(formal=formal, actor=body_admin, member_id=members[0].pk)
+    team.assign_default(formal=formal, actor=body_admin)
+    for member in members:
+        team.sign_declaration(formal=formal, actor=member.expert.user, which="conflict")
+        team.sign_declaration(formal=formal, actor=member.expert.user, which="confidentiality")
+    team.confirm_team(formal=formal, actor=body_admin)
+    leader = members[0].expert.user
+    for kind in PlanKind:
+        planning.save_plan(formal=formal, actor=leader, kind=kind, data=PLAN, expected_version=0)
+        planning.confirm_plan(formal=formal, actor=admin, kind=kind, expected_version=1)
+    planning.record_first_meeting(
+        formal=formal,
+        actor=leader,
+        data=planning.MeetingData(
+            held_at=timezone.now() - datetime.timedelta(days=20),
+            place="企业会议室",
+            attendees="评估组全体成员、企业主要负责人及各部门负责人",
+            minutes="介绍评估计划、评估方法与保密要求；企业介绍数字化转型情况（演示）",
+        ),
+    )
+    planning.start_onsite(formal=formal, actor=leader)
+    return members
+
+
+def _fill_workbook(data: bytes, values: dict[str, RatingValue]) -> bytes:
+    wb = load_workbook(BytesIO(data))
+    ws = wb[SHEET]
+    for row in range(2, ws.max_row + 1):
+        rid = str(ws.cell(row=row, column=COL["要求编号"]).value or "")
+        if rid in values:
+            ws.cell(row=row, column=COL["评分"]).value = LABELS[values[rid]]
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _rate(formal: FormalAssessment, members: list[TeamMember]) -> str:
+    """Every expert fills his field workbook (same values by level) and submits; on one row with three raters
+    two of them depart from the third on one requirement, each another way. Returns that requirement."""
+    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+    rows: dict[str, list[int]] = {}
+    for a in SubdomainAssignment.objects.filter(formal=formal):
+        rows.setdefault(a.row_id, []).append(a.member_id)
+    shared, raters = next((r, ms) for r, ms in rows.items() if len(ms) >= 3)
+    disputed = next(r.id for r in view.rows[view.row_index[shared]].requirements if int(r.level) == 2)
+    departures = {raters[1]: RatingValue.FULL, raters[2]: RatingValue.PARTLY}
+    for member in members:
+        mine = {row_id for row_id, ms in rows.items() if member.pk in ms}
+        values = {
+            r.id: departures.get(member.pk, LEVEL_VALUES[int(r.level)])
+            if r.id == disputed
+            else LEVEL_VALUES[int(r.level)]
+            for row in view.rows
+            if row.id in mine
+            for r in row.requirements
+        }
+        data = _fill_workbook(field_workbook.export_bytes(formal, member), values)
+        parsed = read_upload(SimpleUploadedFile("现场评估表.xlsx", data))
+        user = member.expert.user
+        pending = field_workbook.preview(formal=formal, actor=user, parsed=parsed)
+        field_workbook.apply(formal=formal, actor=user, import_pk=pending.pk)
+    for member in members:
+        rating.submit_ratings(formal=formal, actor=member.expert.user)
+    return disputed
+
+
+def _settle(formal: FormalAssessment, leader: User, disputed: str) -> None:
+    consensus.accept_unanimous(formal=formal, actor=leader)
+    consensus.settle(
+        formal=formal,
+        requirement_id=disputed,
+        value=RatingValue.MOSTLY,
+        reason="",
+        method=SettlementMethod.LEADER,
+        rationale="现场抽查记录与系统演示相互印证，取中间评分（演示）",
+        actor=leader,
+        expected_version=0,
+    )
+    consensus.close_consensus(formal=formal, actor=leader)
+
+
+def _send(formal: FormalAssessment, members: list[TeamMember]) -> None:
+    formal.refresh_from_db()
+    formal = results.save_conclusion(
+        formal=formal,
+        actor=members[1].expert.user,
+        expected_version=formal.version,
+        overall_assessment="企业已建立数字化转型组织与制度，主要业务环节实现信息化覆盖，整体达到规范级，"
+        "集成级要求大部分满足（演示）。",
+        strengths="组织建设完整，数字化转型职责明确；生产管控系统覆盖冶炼主要工序（演示）。",
+        weaknesses="跨系统数据集成与数据治理尚未体系化；数字化成效度量不足（演示）。",
+        recommendations="建设统一数据平台与主数据管理；建立数字化转型成效评价指标（演示）。",
+    )
+    results.approve_and_send(formal=formal, actor=members[0].expert.user, expected_version=formal.version)
+
+
+def _publish_after_contest(
+    formal: FormalAssessment, members: list[TeamMember], admin: User, body_admin: User
+) -> None:
+    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+    leader = members[0].expert.user
+    contested = next(r.id for r in view.requirements.values() if int(r.level) == 3)
+    point = results.contest(
+        formal=formal,
+        actor=admin,
+        requirement_id=contested,
+        argument="该项工作已于去年完成并通过验收，现场评估时未提供验收报告，现补充提交（演示）。",
+        files=[_pdf("验收报告.pdf")],
+    )
+    results.answer_point(
+        point=point,
+        actor=leader,
+        answer=results.Answer(True, "验收报告与现场核查情况一致，采纳异议（演示）", RatingValue.FULL),
+    )
+    results.rescore(formal=formal, actor=leader)
+    results.accept_result(formal=formal, actor=admin)
+    formal.refresh_from_db()
+    publication.record_final_meeting(
+        formal=formal,
+        actor=leader,
+        expected_version=formal.version,
+        held_at=timezone.now() - datetime.timedelta(days=1),
+        place="企业会议室",
+        attendees="评估组全体成员、企业主要负责人",
+        minutes="通报第 2 版评估结果及改进建议，企业无异议（演示）。",
+        final_conclusion="企业数字化转型成熟度评估结论以第 2 版评估结果为准（演示）。",
+    )
+    publication.publish(formal=formal, actor=body_admin)
+    publication.set_public_listing(formal=formal, actor=admin, listed=True)
+
+
+# The enterprises (by the admin login acting for each) of the four stages: the first is the demo enterprise
+# logins' own, so its admin finds the published result, its history and the public list entry.
+ENTERPRISE_ADMINS = ("demo-enterprise-admin", "demo-e02", "demo-e03", "demo-e04")
+
+
+def load(
+    *,
+    body: Organisation,
+    password: str,
+    body_admin_username: str = "demo-body-admin",
+    enterprise_admins: tuple[str, ...] = ENTERPRISE_ADMINS,
+) -> None:
+    """The roster and the demo formal assessments, one stage per enterprise admin login (after the demo
+    enterprises and logins exist)."""
+    body_admin = User.objects.get(username=body_admin_username)
+    experts = roster(body, body_admin, password)
+    enterprises = []
+    for username in enterprise_admins:
+        membership = Membership.objects.select_related("user", "organisation__enterprise").get(
+            user__username=username
+        )
+        enterprises.append((membership.organisation.enterprise, membership.user))
+    stages = ("published", "consensus", "communication", "applied")
+    for (enterprise, admin), stage in zip(enterprises, stages, strict=False):
+        if FormalAssessment.objects.filter(enterprise=enterprise, body=body).exists():
+            continue
+        formal = _apply(enterprise, admin, body)
+        if stage == "applied":
+            continue
+        members = _to_onsite(formal, admin, body_admin, experts)
+        disputed = _rate(formal, members)
+        if stage == "consensus":
+            continue
+        _settle(formal, members[0].expert.user, disputed)
+        _send(formal, members)
+        if stage == "published":
+            _publish_after_contest(formal, members, admin, body_admin)
