@@ -143,3 +143,12 @@ def test_a_hostile_file_gets_a_chinese_refusal_and_writes_nothing(onsite: Onsite
     assert CJK.search(message) and "未导入任何评分" in message
     assert "Traceback" not in message
     assert not WorkbookImport.objects.exists() and not ExpertRating.objects.exists()
+
+
+def test_names_that_look_like_formulas_stay_text(onsite: Onsite) -> None:  # noqa: F811
+    from nfmaturity.enterprises.models import Enterprise
+
+    Enterprise.objects.filter(pk=onsite.formal.enterprise_id).update(name="=1+1有限公司")
+    data = download(onsite.client(1), onsite)
+    cell = load_workbook(BytesIO(data))["填写说明"].cell(row=1, column=1)
+    assert cell.data_type == "s" and str(cell.value).startswith("=1+1有限公司")

@@ -40,7 +40,7 @@ from nfmaturity.formal.services_rating import (
 )
 from nfmaturity.formal.workflow import FormalError, lock, require
 from nfmaturity.scoring.ratings import Rating
-from nfmaturity.workbook.xlsx import GUIDE_SHEET, FilledWorkbook, Prefill, workbook_bytes
+from nfmaturity.workbook.xlsx import GUIDE_SHEET, FilledWorkbook, Prefill, _put, workbook_bytes
 
 GUIDE = (
     "现场评估表 · 正式评估 · 每位专家一份，只含分配给您的能力子域",
@@ -82,7 +82,7 @@ def _field_guide(data: bytes, formal: FormalAssessment, seat: TeamMember) -> byt
         *GUIDE,
     )
     for i, text in enumerate(lines, start=1):
-        guide.cell(row=i, column=1, value=text)
+        _put(guide, i, 1, text)  # a name starting with "=" stays text, never a formula
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -339,6 +339,11 @@ class ConsensusItem:
         return [Vote(m, *self.given[m.pk]) if m.pk in self.given else Vote(m, None) for m in self.members]
 
     @property
+    def na_reasons(self) -> str:
+        """The experts' 不适用 reasons, joined: the default reason when the team settles on 不适用."""
+        return _joined_reasons([g[1] for g in self.given.values() if g[0] == RatingValue.NOT_APPLICABLE])
+
+    @property
     def is_settled(self) -> bool:
         return self.settled_value is not None
 
