@@ -234,3 +234,17 @@ def test_the_roadmap_page_is_computed_once_and_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(8):  # type: ignore[operator]
         again = client.get(f"/plans/assessment/{submitted.pk}/roadmap/").content.decode()
     assert re.sub(r"[A-Za-z0-9]{64}", "", again) == re.sub(r"[A-Za-z0-9]{64}", "", first)
+
+
+def test_the_tracking_table_can_be_narrowed_by_status_and_scenario(
+    world: World, submitted: Assessment
+) -> None:
+    plan = _save(world, submitted)
+    first = plan.actions.order_by("position").first()
+    assert first is not None
+    services.change_status(action=first, actor=world.users["ent_admin"], version=1, status=ActionStatus.DOING)  # type: ignore[arg-type]
+    client = world.client("ent_member")
+    doing = client.get(f"/plans/{plan.pk}/?status=doing").content.decode()
+    assert doing.count('class="plan-row') == 1 and "显示 1 项" in doing and "已完成 0 / 73 项" in doing
+    scenario = client.get(f"/plans/{plan.pk}/", {"scenario": first.scenario}).content.decode()
+    assert scenario.count('class="plan-row') == plan.actions.filter(scenario=first.scenario).count()

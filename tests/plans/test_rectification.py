@@ -142,3 +142,23 @@ def test_many_weak_items_are_paged_and_the_roadmap_links_to_them(world: World, s
     assert f'id="w-{last}"' in client.get(f"{url}?page=3").content.decode()
     roadmap = client.get(f"/plans/assessment/{submitted.pk}/roadmap/").content.decode()  # type: ignore[attr-defined]
     assert f'href="{url}"' in roadmap and "弱项整改" in roadmap
+
+
+def test_a_formal_assessments_result_has_a_roadmap_for_the_report(world: World) -> None:
+    """The report's 改造建议 calls build_roadmap on a formal assessment's stored result (settled ratings)."""
+    from nfmaturity.assessments.results import compute, store_result
+    from nfmaturity.plans.roadmap import build_roadmap
+    from tests.web.conftest import WORKED_CHECK
+
+    body = Organisation.objects.get(kind=OrganisationKind.BODY, name="评估中心")
+    formal = make_formal(world.enterprise, body, world.users["ent_admin"], state=FormalState.PUBLISHED)  # type: ignore[arg-type]
+    settle_all(formal, WORKED_CHECK, world.users["ent_admin"])  # type: ignore[arg-type]
+    result = store_result(formal.assessment, compute(formal.assessment, allow_unrated=False))
+    roadmap = build_roadmap(formal.assessment, result)
+    assert (roadmap.before_grade, roadmap.target_grade, roadmap.reaches_total, len(roadmap.actions)) == (
+        2,
+        3,
+        3,
+        73,
+    )
+    assert roadmap.enterprise_advice and roadmap.by_scenario()

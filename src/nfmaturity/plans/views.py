@@ -100,10 +100,24 @@ def _plan_context(request: HttpRequest, plan: ImprovementPlan) -> dict[str, Any]
     actions = list(plan.actions.all())
     today = timezone.localdate()
     later = selectors.later_assessment(plan)
+    rows = [(a, selectors.is_overdue(a, today)) for a in actions]
+    # The table can be narrowed (a plan has up to a few hundred actions); progress is always the whole plan's.
+    status = request.GET.get("status", "")
+    scenario = request.GET.get("scenario", "")
+    shown = [
+        (a, late)
+        for a, late in rows
+        if (not status or a.status == status or (status == "overdue" and late))
+        and (not scenario or a.scenario == scenario)
+    ]
     return {
         "plan": plan,
         "assessment": plan.assessment,
-        "rows": [(a, selectors.is_overdue(a, today)) for a in actions],
+        "rows": shown,
+        "filtered": len(shown) != len(rows),
+        "status": status,
+        "scenario": scenario,
+        "scenarios": list(dict.fromkeys(a.scenario for a in actions)),
         "progress": selectors.progress_of(actions, today),
         "can_edit": access.can_edit_plan(request.user, plan) and not plan.superseded,
         "later": later,
