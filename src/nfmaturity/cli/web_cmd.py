@@ -57,6 +57,11 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         help=f"每个工作进程的线程数（默认取环境变量 NFM_THREADS，未设置时为 {DEFAULT_THREADS}）",
     )
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="不启动后台任务进程（报告生成）；由系统服务另行运行 python -m django qcluster 时使用",
+    )
 
 
 def _cpu_cores() -> int:
@@ -142,7 +147,7 @@ def _prepare_fork() -> None:
     connections.close_all()
 
 
-def _run(host: str, port: int, workers: int | None, threads: int | None) -> int:
+def _run(host: str, port: int, workers: int | None, threads: int | None, task_worker: bool = True) -> int:
     """Serve with gunicorn (a production WSGI server) in the foreground; whitenoise serves static files."""
     from typing import Any
 
@@ -185,7 +190,19 @@ def _run(host: str, port: int, workers: int | None, threads: int | None) -> int:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"平台地址：http://{shown}:{port}/  （Ctrl+C 停止）", flush=True)
     print(f"服务器：gunicorn，{workers} 个工作进程 × {threads} 个线程", flush=True)
-    _Server().run()
+    # The background worker (report files) runs beside the server and is restarted if it dies; only the
+    # gunicorn master stops it (its forked workers leave run() through the same code).
+    from nfmaturity.reports.jobs import Worker
+
+    master, worker = os.getpid(), Worker() if task_worker else None
+    if worker is not None:
+        worker.start()
+        print("后台任务进程：已启动（报告生成）", flush=True)
+    try:
+        _Server().run()
+    finally:
+        if worker is not None and os.getpid() == master:
+            worker.stop()
     return 0
 
 
@@ -194,7 +211,7 @@ def serve_command(args: argparse.Namespace) -> int:
     _allow_host(args.host)
     _setup()
     _migrate()
-    return _run(args.host, args.port, args.workers, args.threads)
+    return _run(args.host, args.port, args.workers, args.threads, not args.no_worker)
 
 
 def _demo_secret(data_dir: Path) -> None:
@@ -255,4 +272,4 @@ def demo_command(args: argparse.Namespace) -> int:
             return scaled
     if args.no_serve:
         return 0
-    return _run(args.host, args.port, args.workers, args.threads)
+    return _run(args.host, args.port, args.workers, args.threads, not args.no_worker)

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import Callable, Sequence
 
 from nfmaturity.assessments.models import Result
@@ -97,3 +101,46 @@ def generate(report_id: int) -> None:
     except Exception:
         logger.exception("report file %s failed", report_id)
         files.fail(report_id, files.GENERIC_FAILURE)
+
+
+class Worker:
+    """The background worker (django-q2's ``qcluster``) as a child process of ``nfm serve`` / ``nfm demo``,
+    started again when it dies (a crash, an out-of-memory kill, kill -9): what it had taken is handed out again
+    by the queue itself, so nothing queued is lost. Production may run ``python -m django qcluster`` under its
+    own supervisor instead (``nfm serve --no-worker``)."""
+
+    def __init__(self, check_every: float = 2.0) -> None:
+        self.check_every = check_every
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._keeper: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._spawn()
+        self._keeper = threading.Thread(target=self._keep, name="nfm-task-worker", daemon=True)
+        self._keeper.start()
+
+    def _spawn(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "django", "qcluster"], env=os.environ.copy())
+
+    def _keep(self) -> None:
+        while not self._stopping.wait(self.check_every):
+            if self.process is not None and self.process.poll() is not None and not self._stopping.is_set():
+                logger.warning("后台任务进程已退出（退出码 %s），正在重新启动", self.process.returncode)
+                self.restarts += 1
+                self._spawn()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stopping.set()
+        if self._keeper is not None:
+            self._keeper.join(timeout=self.check_every + 1)
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()  # the cluster stops its own processes and finishes the task in hand
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
