@@ -210,6 +210,7 @@ def test_the_next_assessment_shows_what_the_plan_changed(world: World, submitted
     assert "提升计划在后续自评估中的体现" in card
     assert re.search(r'已完成的 2 项里有 <strong class="plan-done-raised">1</strong> 项', card)
     assert '部分满足 → <strong class="text-success">全部满足</strong>' in card
+    assert "其余 71 项：未完成，评分未变" in card  # the 2 done ones are listed first, the rest folded
     assert "S3 0.50 → 0.50" in card  # one raise of 73 does not move the shown S3 (0.5 + a small share)
     tracked = client.get(f"/plans/{plan.pk}/").content.decode()
     assert "提升计划在后续自评估中的体现" in tracked and f"#{later.pk}" in tracked

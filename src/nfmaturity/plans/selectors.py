@@ -180,6 +180,15 @@ class Outcomes:
     def raised(self) -> int:
         return sum(1 for o in self.actions if o.raised)
 
+    @property
+    def notable(self) -> list[ActionOutcome]:
+        """Actions done, or whose requirements were rated higher: what the reader looks for first."""
+        return [o for o in self.actions if o.raised or o.action.status == ActionStatus.DONE]
+
+    @property
+    def unchanged(self) -> list[ActionOutcome]:
+        return [o for o in self.actions if not (o.raised or o.action.status == ActionStatus.DONE)]
+
 
 _ORDER = {value: n for n, value in enumerate(SCORED_ASCENDING)}
 
