@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
 
+from nfmaturity.reports.charts import levels_png, radar_png
 from nfmaturity.reports.docx import build_docx
+from nfmaturity.reports.fonts import SANS_FILES, register_for_matplotlib
 from nfmaturity.scoring.display import format_truncated
 
 from .conftest import CHECK_CODE, NA_REASON, RESULT_NUMBER, FormalCase, SelfCase, keep
@@ -113,3 +116,22 @@ def test_libreoffice_opens_the_docx(formal_case: FormalCase, tmp_path: Path) -> 
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(converted), "-"], capture_output=True, check=True).stdout
         assert "南丹锡业有限公司".encode() in text and RESULT_NUMBER.encode() in text
+
+
+def test_charts_draw_chinese_with_the_noto_font_given_by_path() -> None:
+    """matplotlib is given the font files themselves: no missing-glyph warning for Chinese labels."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        radar = radar_png(["组织", "技术", "数据", "资源", "数字化运营"], [2.5, 2.78, 0.0, 5.0, 1.0])
+        bars = levels_png(
+            ["S1", "S2", "S3", "S4", "S5"],
+            [1.0, 0.8, 0.5, 0.0, 0.0],
+            ["1.00", "0.80", "0.50", "0.00", "0.00"],
+        )
+    assert radar.startswith(b"\x89PNG") and bars.startswith(b"\x89PNG")
+    from matplotlib import font_manager
+
+    found = font_manager.findfont(
+        font_manager.FontProperties(family=register_for_matplotlib()), fallback_to_default=False
+    )
+    assert found == str(SANS_FILES[0])
