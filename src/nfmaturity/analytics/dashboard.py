@@ -46,7 +46,18 @@ def query_string(filters: DashboardFilter, **extra: object) -> str:
 
 def drill_url(filters: DashboardFilter, **extra: object) -> str:
     query = query_string(filters, **extra)
-    return reverse("analytics:enterprises") + (f"?{query}" if query else "")
+    return _list_url() + (f"?{query}" if query else "")
+
+
+def _list_url() -> str:
+    # Reversed once per request's worth of links would be hundreds of reverse() calls per dashboard.
+    global _LIST_URL
+    if _LIST_URL is None:
+        _LIST_URL = reverse("analytics:enterprises")
+    return _LIST_URL
+
+
+_LIST_URL: str | None = None
 
 
 @dataclass

@@ -242,10 +242,10 @@ def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
     )
     overall = Tally("合计", {})
     by_region: dict[str, Tally] = {}
-    by_size = {s: Tally(s.label, {"size": s.value}) for s in SizeClass}
+    by_size = {s.value: Tally(s.label, {"size": s.value}) for s in SizeClass}
     by_above = {True: Tally("规上企业", {"above": "1"}), False: Tally("规下企业", {"above": "0"})}
     by_year: dict[int, Tally] = {}
-    by_kind = {k: Tally(k.label, {"kind": k.value}) for k in AssessmentKind}
+    by_kind = {k.value: Tally(k.label, {"kind": k.value}) for k in AssessmentKind}
     never = stale = 0
     for row in main:
         n, grade, total = row["n"], row["grade"], row["total"]
@@ -254,7 +254,7 @@ def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
         if code not in by_region:
             by_region[code] = Tally(_region_label(area, code), {"region": code} if code != area else {})
         by_region[code].add(n, grade, total)
-        by_size[SizeClass(row["size"])].add(n, grade, total)
+        by_size[row["size"]].add(n, grade, total)
         by_above[row["above_scale"]].add(n, grade, total)
         if grade is None:
             never += n
@@ -262,18 +262,19 @@ def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
         by_year.setdefault(row["year"], Tally(f"{row['year']} 年", {"year": str(row["year"])})).add(
             n, grade, total
         )
-        by_kind[AssessmentKind(row["kind"])].add(n, grade, total)
+        by_kind[row["kind"]].add(n, grade, total)
         if row["stale"]:
             stale += n
-    by_sector = {s: Tally(s.label, {"sector": s.value}) for s in SectorChoice}
-    by_metal = {m: Tally(m.label, {"metal": m.value}) for m in Metal}
+    # Keyed by value, looked up once per grouped row (an enum's ``values`` builds a new list on each call).
+    by_sector = {s.value: Tally(s.label, {"sector": s.value}) for s in SectorChoice}
+    by_metal = {m.value: Tally(m.label, {"metal": m.value}) for m in Metal}
     for tag in tags:
         for sector in set(tag["sectors"] or []):
-            if sector in SectorChoice.values:
-                by_sector[SectorChoice(sector)].add(tag["n"], tag["grade"], tag["total"])
+            if sector in by_sector:
+                by_sector[sector].add(tag["n"], tag["grade"], tag["total"])
         for metal in set(tag["metals"] or []):
-            if metal in Metal.values:
-                by_metal[Metal(metal)].add(tag["n"], tag["grade"], tag["total"])
+            if metal in by_metal:
+                by_metal[metal].add(tag["n"], tag["grade"], tag["total"])
 
     # 3. Verification states of the enterprises overseen (listed, never counted, when not verified).
     states = {
@@ -472,3 +473,51 @@ def drill_rows(user: AnyUser, filters: DashboardFilter, drill: Drill, sort: str)
             for k in keys
         )
     )
+
+
+# ---- movers: grade changes between two years (the yearly index report) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Mover:
+    enterprise_id: int
+    name: str
+    region_code: str
+    size: str
+    before: int  # grade of the enterprise's last result submitted in the previous year
+    after: int  # grade of its last result submitted in the year
+
+
+def movers(user: AnyUser, filters: DashboardFilter, year: int) -> list[Mover]:
+    """Enterprises with a result submitted in ``year - 1`` and in ``year``, with the grade of the last one of
+    each year: those whose grade changed (risers first, by how far they rose, then by name)."""
+    enterprises = scope(user, viewer_of(user, filters.with_(year=None)))
+    newer = Result.objects.filter(assessment=OuterRef("assessment"), version__gt=OuterRef("version"))
+    rows = (
+        Result.objects.filter(
+            assessment__state=AssessmentState.SUBMITTED,
+            assessment__enterprise__in=enterprises.order_by().values("pk"),
+            assessment__submitted_at__year__in=[year - 1, year],
+        )
+        .exclude(Exists(newer))
+        .order_by("assessment__submitted_at", "pk")
+        .values_list(
+            "assessment__enterprise_id",
+            "assessment__submitted_at",
+            "grade",
+            "assessment__enterprise__name",
+            "assessment__enterprise__region_code",
+            "assessment__enterprise__size",
+        )
+    )
+    last: dict[tuple[int, int], int] = {}
+    profiles: dict[int, tuple[str, str, str]] = {}
+    for enterprise_id, submitted_at, grade, name, region, size in rows.iterator(chunk_size=5000):
+        last[(enterprise_id, timezone.localtime(submitted_at).year)] = grade
+        profiles[enterprise_id] = (name, region, size)
+    out = [
+        Mover(eid, *profiles[eid], last[(eid, year - 1)], grade)
+        for (eid, y), grade in last.items()
+        if y == year and (eid, year - 1) in last and last[(eid, year - 1)] != grade
+    ]
+    return sorted(out, key=lambda m: (-(m.after - m.before), m.name))

@@ -14,9 +14,15 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, OuterRef, QuerySet, Subquery
 
 from nfmaturity.accounts.access import AnyUser
+
+# Whom statistics count (verified; real unless the whole database is demo data) is defined once, in the analytics
+# layer below, so the analytics dashboard and these pages count alike; re-exported under the old names.
+from nfmaturity.analytics.selectors import DEMO as DEMO
+from nfmaturity.analytics.selectors import counted as counted
+from nfmaturity.analytics.selectors import is_demo_database as is_demo_database
 from nfmaturity.assessments.access import visible_assessments
 from nfmaturity.assessments.models import (
     SCORE_COLUMNS,
@@ -33,21 +39,6 @@ from nfmaturity.enterprises import regions
 from nfmaturity.enterprises.access import jurisdiction_of, overseen_enterprises
 from nfmaturity.enterprises.models import Enterprise, SizeClass, VerificationState
 from nfmaturity.enterprises.selectors import RegistryFilter, filter_registry
-
-# Demo data is marked on the enterprise and on its organisation; either mark keeps it out of real figures.
-DEMO = Q(is_demo=True) | Q(organisation__is_demo=True)
-
-
-def is_demo_database() -> bool:
-    """True when every enterprise is a demo one (``nfm demo`` on an empty database): the statistics then
-    count the demo data, labelled 演示数据, instead of showing nothing."""
-    return Enterprise.objects.exists() and not Enterprise.objects.exclude(DEMO).exists()
-
-
-def counted(queryset: QuerySet[Enterprise], *, demo: bool) -> QuerySet[Enterprise]:
-    """The enterprises of ``queryset`` that statistics count: verified ones, and real ones unless ``demo``."""
-    queryset = queryset.filter(verification=VerificationState.VERIFIED)
-    return queryset if demo else queryset.exclude(DEMO)
 
 
 def counted_enterprise_count() -> tuple[int, bool]:
