@@ -152,6 +152,16 @@ def test_overview_lists_disagreements_first_with_the_provisional_score(
     split: Onsite,
     django_assert_max_num_queries,  # type: ignore[no-untyped-def]
 ) -> None:
+    from nfmaturity.formal.models import CollectionMethod, Evidence, EvidenceLink
+
+    evidence = Evidence.objects.create(
+        formal=split.formal,
+        method=CollectionMethod.SITE_VISIT,
+        description="实地查看质检中心",
+        collected_on="2026-11-20",
+        collected_by=split.user(2),
+    )
+    EvidenceLink.objects.create(evidence=evidence, formal=split.formal, requirement_id=split.requirements[0])
     client = split.client(1)
     client.get(reverse("formal:rating", args=[split.formal.pk]))
     with django_assert_max_num_queries(20):
@@ -162,6 +172,7 @@ def test_overview_lists_disagreements_first_with_the_provisional_score(
     with django_assert_max_num_queries(20):
         row = client.get(reverse("formal:consensus_row", args=[split.formal.pk, split.row_index]))
     body = row.content.decode()
+    assert "实地调查 · 实地查看质检中心" in body  # the evidence beside the votes
     assert body.index("分歧</span>") < body.index("专家2：全部满足", body.index("分歧</span>"))
 
 

@@ -12,7 +12,7 @@ the votes hold it; 组长裁定 only by the 组长, and always with a rationale;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +28,8 @@ from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import EventSpec, record_event, record_events
 from nfmaturity.catalog.model import Requirement
 from nfmaturity.formal.models import (
+    Evidence,
+    EvidenceLink,
     ExpertRating,
     FormalAssessment,
     FormalState,
@@ -330,6 +332,7 @@ class ConsensusItem:
     consensus: Consensus | None
     settled_value: str | None  # the settled rating, or None
     settlement: Settlement | None = None  # the full row, when the page shows it
+    evidence: list[Evidence] = field(default_factory=list)  # filled by the row page
     error: str = ""
     conflict: bool = False
 
@@ -425,6 +428,17 @@ def consensus_data(
             )
         )
     return ConsensusData(members, items)
+
+
+def attach_evidence(formal: FormalAssessment, items: list[ConsensusItem]) -> None:
+    """Each item's linked evidence, for the team deciding (one query)."""
+    by_id = {i.requirement.id: i for i in items}
+    for link in (
+        EvidenceLink.objects.filter(formal=formal, requirement_id__in=list(by_id))
+        .select_related("evidence__collected_by")
+        .order_by("evidence__created_at", "evidence_id")
+    ):
+        by_id[link.requirement_id].evidence.append(link.evidence)
 
 
 def disagreements_first(items: list[ConsensusItem]) -> list[ConsensusItem]:

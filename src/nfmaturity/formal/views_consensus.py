@@ -118,6 +118,7 @@ def consensus_row(request: AuthenticatedRequest, pk: int, index: int) -> HttpRes
         raise Http404
     row = view.rows[index]
     data = svc.consensus_data(formal, list(row.requirements), view=view)
+    svc.attach_evidence(formal, data.items)
     return render(
         request,
         "formal/consensus_row.html",
