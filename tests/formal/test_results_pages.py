@@ -47,6 +47,7 @@ def test_from_conclusion_to_verification_through_the_pages(
         f"{base}/conclusion/", {**texts, "overall_assessment": "组长的改写", "version": formal.version}
     )
     assert stale.status_code == 409 and "组长的改写" in stale.text and "已被他人修改" in stale.text
+    assert "他人刚保存的内容" in stale.text and "总体处于规范级。" in stale.text  # the newer text beside
     assert enterprise.get(f"{base}/conclusion/").status_code == 403  # reads the assessment, not the draft
     formal.refresh_from_db()
     deadline = (timezone.localdate() + timezone.timedelta(days=5)).isoformat()

@@ -81,6 +81,7 @@ def _conclusion_page(
     send_form: SendForm | None = None,
     error: str = "",
     status: int = 200,
+    stale: bool = False,
 ) -> HttpResponse:
     try:
         figures = live_figures(formal.assessment, compute(formal.assessment, allow_unrated=True))
@@ -108,6 +109,7 @@ def _conclusion_page(
             "saved": formal,
             "error": error,
             "editable": formal.state == S.CONCLUSION and bool(mine & TEAM),
+            "stale": stale,
         },
         status=status,
     )
@@ -139,7 +141,7 @@ def conclusion(request: HttpRequest, pk: int) -> HttpResponse:
         # The typed text stays in the form; the newer version number lets the user save over it knowingly.
         retry = ConclusionForm({**request.POST.dict(), "version": formal.version})
         retry.is_valid()
-        return _conclusion_page(request, formal, mine, form=retry, error=exc.message, status=409)
+        return _conclusion_page(request, formal, mine, form=retry, error=exc.message, status=409, stale=True)
     except FormalError as exc:
         return _conclusion_page(request, formal, mine, form=form, error=exc.message, status=422)
     messages.success(request, "评估结论已保存")
