@@ -20,6 +20,7 @@ from django.utils import timezone
 from nfmaturity.accounts.models import Membership, OrganisationKind, Role
 from nfmaturity.accounts.notifications import notify
 from nfmaturity.assessments.access import can_fill
+from nfmaturity.assessments.errors import AssessmentError
 from nfmaturity.assessments.evidence import CheckedFile, check_upload
 from nfmaturity.assessments.models import Assessment, AssessmentState
 from nfmaturity.assessments.selectors import latest_result
@@ -217,8 +218,8 @@ def change_status(
     if upload is not None:
         try:
             stored = _store_file(upload, plan_id)
-        except Exception as exc:  # an AssessmentError carries the Chinese reason
-            raise PlanError(getattr(exc, "message", "文件无法保存")) from exc
+        except AssessmentError as exc:  # the evidence check's Chinese reason (type, size, content)
+            raise PlanError(exc.message) from exc
     with transaction.atomic():
         locked = _lock_action(actor, pk, version)
         old = {"status": locked.status, "evidence_text": locked.evidence_text, "file": locked.evidence_name}
