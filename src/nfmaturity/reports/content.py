@@ -83,7 +83,7 @@ class LevelLine:
     score: str  # 0.83
     met: bool
     counted: str  # what it adds to the total
-    fraction: float  # 0..1, for charts only (bar length), never printed
+    fraction: float  # 0..1, the shown figure, for charts only (bar length)
     previous: str | None = None  # the previous assessment's score at this level, as shown
     delta: str | None = None  # the difference of the two shown figures
 
@@ -106,7 +106,7 @@ class SubdomainLine:
 class DomainSection:
     name: str
     maturity: str
-    value: float  # 0..5, for the radar only
+    value: float  # 0..5, the shown figure, for the radar only
     levels: tuple[Cell, ...]  # the domain's score at S1..S5
     subdomains: tuple[SubdomainLine, ...]
     change: str | None  # "+0.48" since the previous assessment, when there is one
@@ -340,7 +340,7 @@ def _domain_sections(
             DomainSection(
                 name=name,
                 maturity=shown(maturity),
-                value=float(maturity or 0),
+                value=float(Fraction(shown(maturity))) if maturity is not None else 0.0,
                 levels=cells,
                 subdomains=rows,
                 change=change,
@@ -619,7 +619,7 @@ def report_content(result: Result) -> ReportContent:
             score=shown(level.score),
             met=level.met,
             counted=shown(level.counted),
-            fraction=float(min(level.score, Fraction(1))),
+            fraction=float(Fraction(shown(min(level.score, Fraction(1))))),
             previous=earlier.get(level.label, (None, None))[0],
             delta=earlier.get(level.label, (None, None))[1],
         )
