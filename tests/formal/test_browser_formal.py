@@ -1,6 +1,8 @@
-"""The formal assessment's journey in a real Chromium, one decision per page: the application, team and
-plans and each expert's 722 ratings come from the services (long and repetitive; their own pages are tested
-by their parts); in the browser the 组长 settles the disputed requirement and closes the consensus, the team
+"""The formal assessment's whole journey in a real Chromium, one decision per page: the enterprise applies
+and uploads its plans, the body admin accepts and forms a team of seven, each member signs his declarations,
+the 组长 writes the plans and records the first meeting, the enterprise confirms the plans, the 组长 starts the
+on-site assessment; each expert's ratings come from the rating service (long and repetitive; the rating pages
+are tested by their part); then the 组长 settles the disputed requirement and closes the consensus, the team
 writes the conclusion, the 组长 sends it, the enterprise contests a point with a file, the 组长 accepts it and
 re-scores, the enterprise compares the two versions and accepts, the 组长 records the final meeting, the body
 admin publishes, the enterprise opts in to the public list, and an anonymous visitor verifies the result.
@@ -14,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from nfmaturity.formal.models import FormalAssessment, FormalState
+from nfmaturity.formal.models import FormalAssessment, FormalState, TeamMember
 from tests.web.conftest import World
 
 from .factory import PASSWORD
-from .test_process import rate_and_submit, run_to_onsite
+from .test_process import rate_and_submit
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -53,14 +55,96 @@ def login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-de
     page.wait_for_url(f"{base}/")
 
 
-def test_the_formal_assessment_from_consensus_to_public_verification(  # type: ignore[no-untyped-def]
+def test_the_formal_assessment_from_application_to_public_verification(  # type: ignore[no-untyped-def]
     world: World, body, experts, live_server, page, tmp_path: Path
 ) -> None:
-    formal, members = run_to_onsite(world, body, experts)
-    disputed = rate_and_submit(formal, members)
-    leader = members[0].expert.user.username
     base = live_server.url
+    pdf = tmp_path / "规划.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n% plan\n")
+
+    # 企业申请: the enterprise admin fills the application, uploads its plans and submits.
+    login(page, base, "ent_admin")
+    page.goto(f"{base}/formal/apply/")
+    page.select_option("#id_body", str(body.pk))
+    page.select_option("#id_sector", "smelting")
+    page.check("#id_lawful_declared")
+    page.get_by_role("button", name="保存申请草稿").click()
+    page.wait_for_url(re.compile(r"/formal/\d+/"))
+    formal = FormalAssessment.objects.get()
     hub = f"{base}/formal/{formal.pk}"
+    for kind in ("long_term_plan", "annual_targets", "implementation"):
+        page.goto(f"{hub}/application/")
+        page.select_option("#id_kind", kind)
+        page.set_input_files("#id_file", str(pdf))
+        page.get_by_role("button", name="上传").click()
+        page.wait_for_load_state()
+    page.goto(f"{hub}/application/")
+    page.get_by_role("button", name="提交申请").click()
+    page.wait_for_load_state()
+
+    # 受理 and 组建评估组 by the body admin: seven experts, the first as 组长, sub-domains by discipline.
+    login(page, base, "body_admin")
+    page.goto(f"{hub}/application/")
+    page.get_by_role("button", name="受理，开始组建评估组").click()
+    page.wait_for_url(f"{hub}/")
+    team_url = f"{hub}/team/"
+    page.goto(team_url)
+    for expert in experts[:7]:
+        page.locator(f"form:has(input[name=expert][value='{expert.pk}']) button").click()
+        page.wait_for_url(team_url)
+    page.locator("form[action$='/leader/'] button:visible").first.click()
+    page.wait_for_url(team_url)
+    page.get_by_role("button", name="按专业领域自动分配").click()
+    page.wait_for_url(team_url)
+    # Each member signs both declarations himself.
+    for expert in experts[:7]:
+        login(page, base, expert.user.username)
+        page.goto(team_url)
+        page.get_by_role("button", name=re.compile("近三年无利益关系，签署")).click()
+        page.wait_for_url(team_url)
+        page.get_by_role("button", name=re.compile("信息保密，签署")).click()
+        page.wait_for_url(team_url)
+    login(page, base, "body_admin")
+    page.goto(team_url)
+    page.get_by_role("button", name="确认评估组").click()
+    page.wait_for_load_state()
+    members = list(
+        TeamMember.objects.filter(formal=formal).select_related("expert__user").order_by("-is_leader", "pk")
+    )
+    assert members[0].is_leader and len(members) == 7
+    leader = members[0].expert.user.username
+
+    # 编制评估计划 by the 组长, confirmed by the enterprise; the first meeting; on site.
+    login(page, base, leader)
+    for kind in ("pre", "formal"):
+        page.goto(f"{hub}/planning/{kind}/")
+        page.fill("[name=purpose]", "评估企业数字化转型成熟度")
+        page.fill("[name=scope]", "冶炼厂全部生产单元")
+        page.fill("[name=start_date]", "2026-12-01")
+        page.fill("[name=end_date]", "2026-12-03")
+        page.get_by_role("button", name=re.compile("保存")).first.click()
+        page.wait_for_load_state()
+    page.goto(f"{hub}/planning/meeting/")
+    page.fill("[name=held_at]", "2026-12-01T09:00")
+    page.fill("[name=place]", "企业会议室")
+    page.fill("[name=attendees]", "评估组全体、企业管理层")
+    page.fill("[name=minutes]", "介绍评估计划与保密要求")
+    page.get_by_role("button", name=re.compile("保存")).first.click()
+    page.wait_for_load_state()
+    login(page, base, "ent_admin")
+    for label in ("确认预评估计划", "确认正式评估计划"):
+        page.goto(f"{hub}/planning/")
+        page.get_by_role("button", name=re.compile(label)).click()
+        page.wait_for_load_state()
+    login(page, base, leader)
+    page.goto(f"{hub}/planning/")
+    page.get_by_role("button", name="开始现场评估").click()
+    page.wait_for_load_state()
+    formal.refresh_from_db()
+    assert formal.state == FormalState.ONSITE
+
+    # 评估分析打分: 7 experts × their rows (the long, repetitive part) through the rating service.
+    disputed = rate_and_submit(formal, members)
     view_rows = formal.assessment.catalog_version, formal.assessment.sector
     from nfmaturity.assessments.catalogs import sector_view
 
