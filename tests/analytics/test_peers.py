@@ -101,10 +101,10 @@ def test_peer_position_runs_a_fixed_number_of_queries(django_assert_num_queries:
     _peers(PEER_TOTALS)
     subject = _subject()
     subject.refresh_from_db()
-    # assessment, enterprise + organisation, group count, totals, own domain figures, peers' domain counts
-    with django_assert_num_queries(6):
+    # assessment, enterprise + organisation, own domain figures, one aggregate over the group
+    with django_assert_num_queries(4):
         assert peer_position(subject) is not None
     _peers(PEER_TOTALS * 3)
     subject.refresh_from_db()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         assert peer_position(subject) is not None

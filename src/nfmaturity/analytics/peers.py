@@ -62,15 +62,6 @@ class PeerPosition:
     domains: list[tuple[str, int]]  # (domain name, percentile of its maturity), in the catalog's order
 
 
-@dataclass(frozen=True)
-class PeerGroup:
-    """Whom the subject is compared with: the other enterprises' latest results, and what they share."""
-
-    label: str
-    latest: QuerySet[LatestResult]
-    others: int
-
-
 def peer_enterprises(subject: Enterprise) -> QuerySet[Enterprise]:
     """Every enterprise that may be a peer of ``subject``: verified, of the same kind (demo or real), not it."""
     pool = Enterprise.objects.exclude(pk=subject.pk).filter(verification=VerificationState.VERIFIED)
@@ -89,9 +80,9 @@ def _metal_names(metals: list[str]) -> str:
     return "、".join(Metal(m).label for m in metals if m in Metal.values)
 
 
-def peer_group(subject: Enterprise, sector: str) -> PeerGroup | None:
-    """The group ``subject`` is compared with for ``sector``: same size class, else same metal; None when
-    neither holds ``MIN_OTHERS`` other enterprises with a latest result in that sector."""
+def peer_groups(subject: Enterprise, sector: str) -> list[tuple[str, QuerySet[LatestResult]]]:
+    """The groups ``subject`` may be compared with for ``sector``, in order of preference: the latest results of
+    the other enterprises of its size class, then of those sharing one of its metals."""
     pool = peer_enterprises(subject)
     sector_label = SectorChoice(sector).label if sector in SectorChoice.values else sector
     candidates: list[tuple[str, QuerySet[Enterprise]]] = [
@@ -108,48 +99,53 @@ def peer_group(subject: Enterprise, sector: str) -> PeerGroup | None:
                 pool.filter(_metal_filter(metals)),
             )
         )
-    for label, enterprises in candidates:
-        latest = LatestResult.objects.filter(enterprise__in=enterprises, result__assessment__sector=sector)
-        others = latest.count()
-        if others >= MIN_OTHERS:
-            return PeerGroup(label=label, latest=latest, others=others)
-    return None
+    return [
+        (label, LatestResult.objects.filter(enterprise__in=enterprises, result__assessment__sector=sector))
+        for label, enterprises in candidates
+    ]
 
 
 def peer_position(result: Result) -> PeerPosition | None:
     """``result``'s total and each domain's maturity as percentiles among its peers, or None when the peer
-    group holds fewer than ``MIN_OTHERS`` other enterprises. Four or five queries, whatever the group size:
-    the database counts who lies below and level with the subject; no peer's figure is read."""
+    group holds fewer than ``MIN_OTHERS`` other enterprises.
+
+    One aggregate per group tried (the size group, then the metal group), over the peers' stored domain rows:
+    how many peers, how many lie below and level with the subject on the total and on each domain. Counting
+    the group and its figures in one statement halved the time at 50 000 enterprises (measured: 1.2 s for
+    three statements → see the report of issue 12); no peer's figure ever leaves the database."""
     assessment = result.assessment
     subject = Enterprise.objects.select_related("organisation").get(pk=assessment.enterprise_id)
-    group = peer_group(subject, assessment.sector)
-    if group is None:
-        return None
-    totals = group.latest.aggregate(
-        t_n=Count("pk"),
-        t_below=Count("pk", filter=Q(result__total_shown__lt=result.total_shown)),
-        t_equal=Count("pk", filter=Q(result__total_shown=result.total_shown)),
-    )
-    total_percentile = percentile(totals["t_below"], totals["t_equal"], totals["t_n"])
-
     mine = dict(
         ResultScore.objects.filter(result=result, kind=ScoreKind.DOMAIN, maturity__isnull=False).values_list(
             "key", "maturity"
         )
     )
     order = _domain_order(result, list(mine))
-    counts: dict[str, Count] = {}
+    if not order:  # a result without domain figures has nothing to compare
+        return None
+    # Each peer has one latest result with one row per domain: its rows for the first domain count the peers
+    # (a plain filtered COUNT; COUNT DISTINCT over all rows sorted them and cost a third more).
+    first = Q(key=order[0])
+    counts: dict[str, Count] = {
+        "others": Count("pk", filter=first),
+        "t_below": Count("pk", filter=first & Q(result__total_shown__lt=result.total_shown)),
+        "t_equal": Count("pk", filter=first & Q(result__total_shown=result.total_shown)),
+    }
     for i, key in enumerate(order):
         counts[f"d{i}_n"] = Count("pk", filter=Q(key=key, maturity__isnull=False))
         counts[f"d{i}_below"] = Count("pk", filter=Q(key=key, maturity__lt=mine[key]))
         counts[f"d{i}_equal"] = Count("pk", filter=Q(key=key, maturity=mine[key]))
-    figures = (
-        ResultScore.objects.filter(
-            kind=ScoreKind.DOMAIN, result_id__in=group.latest.values("result_id")
+    found: tuple[str, dict[str, int]] | None = None
+    for candidate, latest in peer_groups(subject, assessment.sector):
+        figures = ResultScore.objects.filter(
+            kind=ScoreKind.DOMAIN, result_id__in=latest.values("result_id")
         ).aggregate(**counts)
-        if counts
-        else {}
-    )
+        if figures["others"] >= MIN_OTHERS:
+            found = (candidate, figures)
+            break
+    if found is None:
+        return None
+    label, figures = found
     domains: list[tuple[str, int]] = []
     for i, key in enumerate(order):
         below, equal, n = figures[f"d{i}_below"], figures[f"d{i}_equal"], figures[f"d{i}_n"]
@@ -157,7 +153,10 @@ def peer_position(result: Result) -> PeerPosition | None:
         if n >= MIN_OTHERS:
             domains.append((key, percentile(below, equal, n)))
     return PeerPosition(
-        group_label=group.label, others=group.others, total_percentile=total_percentile, domains=domains
+        group_label=label,
+        others=figures["others"],
+        total_percentile=percentile(figures["t_below"], figures["t_equal"], figures["others"]),
+        domains=domains,
     )
 
 
