@@ -202,4 +202,42 @@ def test_the_panel_costs_a_fixed_number_of_queries(
         assert client.get(f"/reports/results/{result.pk}/files/", **HTMX).status_code == 200
 
 
-PANEL_QUERIES = 6  # session, user, membership, result with its assessment, assessment check, files
+PANEL_QUERIES = 7  # whatever the number of files and versions shown
+
+
+def test_the_excel_file_carries_the_saved_plan_and_is_made_again_when_the_plan_changes(
+    world: World, submitted: Assessment
+) -> None:
+    from io import BytesIO
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from nfmaturity.plans.models import PlanAction
+    from nfmaturity.plans.services import create_plan
+
+    admin = world.users["ent_admin"]
+    plan = create_plan(assessment=submitted, actor=admin, target_grade=submitted.results.get().grade + 1)  # type: ignore[arg-type]
+    action = PlanAction.objects.filter(plan=plan).order_by("position").first()
+    assert action is not None
+    client = world.client("ent_admin")
+    result = _result(submitted)
+    _ask(client, result, "xlsx")
+    report = ReportFile.objects.get(result=result)
+    sheet = load_workbook(BytesIO(file_path(report).read_bytes()))["改进计划"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("序号", "场景", "能力域", "能力子域", "等级", "能力建设")
+    assert rows[1][5] == action.title and len(rows) == plan.actions.count() + 2
+    assert str(rows[-1][0]).startswith(f"目标等级：{plan.get_target_grade_display()}")
+
+    # The owner is filled in later: the finished file no longer shows the plan, so it is offered and made again.
+    PlanAction.objects.filter(pk=action.pk).update(owner="信息中心 王工", updated_at=timezone.now())
+    panel = client.get(f"/reports/results/{result.pk}/files/", **HTMX).content.decode()
+    assert "生成 Excel" in panel and f"/reports/files/{report.pk}/download/" not in panel
+    _ask(client, result, "xlsx")
+    report.refresh_from_db()
+    assert report.attempts == 2
+    rows = list(
+        load_workbook(BytesIO(file_path(report).read_bytes()))["改进计划"].iter_rows(values_only=True)
+    )
+    assert rows[1][9] == "信息中心 王工"

@@ -14,6 +14,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nfmaturity.cli.score_cmd",
     "nfmaturity.cli.web_cmd",
     "nfmaturity.cli.backup_cmd",
+    "nfmaturity.cli.assessment_cmd",
+    "nfmaturity.cli.report_cmd",
 )
 
 # argparse's own words are English; these are the ones a user meets.

@@ -10,6 +10,7 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -50,11 +51,17 @@ def file_path(report: ReportFile) -> Path:
 
 
 def request_report(
-    *, result: Result, fmt: ReportFormat, actor: User | None, expert_detail: bool = False
+    *,
+    result: Result,
+    fmt: ReportFormat,
+    actor: User | None,
+    expert_detail: bool = False,
+    changed_since: datetime | None = None,
 ) -> Requested:
     """Ask for the ``fmt`` file of ``result``: reuse it when finished or on its way, queue it again when it
-    failed (a retry) or its file went missing, create and queue it otherwise. The caller enqueues the work
-    when ``queued`` (after this transaction has committed, so the worker finds the row)."""
+    failed (a retry), its file went missing or what it shows changed after it was made (``changed_since``: the
+    improvement plan in the Excel file), create and queue it otherwise. The caller enqueues the work when
+    ``queued`` (after this transaction has committed, so the worker finds the row)."""
     expert_detail = expert_detail and fmt == ReportFormat.XLSX
     with transaction.atomic():
         report = (
@@ -76,7 +83,7 @@ def request_report(
             return Requested(report, queued=True)
         if report.is_pending:
             return Requested(report, queued=False)
-        if report.is_done and _present(report):
+        if report.is_done and _present(report) and not is_stale(report, changed_since):
             return Requested(report, queued=False)
         report.state = ReportState.QUEUED
         report.progress = 0
@@ -87,6 +94,10 @@ def request_report(
         report.finished_at = None
         report.save()
         return Requested(report, queued=True)
+
+
+def is_stale(report: ReportFile, changed_since: datetime | None) -> bool:
+    return changed_since is not None and (report.finished_at is None or report.finished_at < changed_since)
 
 
 def _present(report: ReportFile) -> bool:

@@ -15,11 +15,18 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db.models import Max
 
 from nfmaturity.assessments.models import Result
+from nfmaturity.catalog.model import LEVELS
 from nfmaturity.reports import files
 from nfmaturity.reports.models import ReportFormat
+from nfmaturity.scoring.display import format_truncated
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +54,63 @@ def enqueue(report_id: int) -> None:
     async_task(TASK, report_id, task_name=f"report-file-{report_id}", group="reports")
 
 
-def plan_rows(result: Result) -> Sequence[Sequence[str | int | None]]:
-    """The improvement plan's actions as a table (header first) for the Excel export; empty without a plan."""
-    try:
-        module = importlib.import_module("nfmaturity.plans.export")
-    except ImportError:
-        return ()
-    rows: Sequence[Sequence[str | int | None]] = module.plan_table(result)
+def plan_rows(result: Result) -> list[list[str | int | Decimal | None]]:
+    """The enterprise's saved improvement plan (一企一策) for the assessment, as a table for the Excel export:
+    a header, one row per action in roadmap order, then a line saying what the plan reaches. Empty when no
+    plan was saved."""
+    from nfmaturity.plans.selectors import current_plan
+
+    plan = current_plan(result.assessment)
+    if plan is None:
+        return []
+    header: list[str | int | Decimal | None] = [
+        "序号", "场景", "能力域", "能力子域", "等级", "能力建设", "当前评分", "目标评分",
+        "工作量（人周）", "负责人", "完成期限", "预算（万元）", "状态", "完成证明", "备注",
+    ]  # fmt: skip
+    rows: list[list[str | int | Decimal | None]] = [header]
+    for action in plan.actions.all():
+        rows.append(
+            [
+                action.position,
+                action.scenario,
+                action.domain,
+                action.subdomain,
+                LEVELS[action.level - 1].label if 1 <= action.level <= len(LEVELS) else str(action.level),
+                action.title,
+                action.get_current_rating_display(),
+                action.get_target_rating_display(),
+                action.effort,
+                action.owner,
+                action.due_date.isoformat() if action.due_date else "",
+                action.budget,
+                action.get_status_display(),
+                action.evidence_text,
+                action.notes,
+            ]
+        )
+    reaches = format_truncated(Fraction(plan.reaches_total))
+    rows.append(
+        [
+            f"目标等级：{plan.get_target_grade_display()}；路径：{plan.get_path_display()}；"
+            f"按第 {plan.result_version} 版结果编制，全部完成后总分 {reaches}，等级 {plan.get_reaches_grade_display()}。"
+        ]
+    )
     return rows
+
+
+def plan_changed_at(result: Result) -> datetime | None:
+    """When the saved plan (or one of its actions) last changed: an Excel file made before is out of date."""
+    from nfmaturity.plans.models import ImprovementPlan, PlanAction
+
+    plan = (
+        ImprovementPlan.objects.filter(assessment_id=result.assessment_id, superseded=False)
+        .order_by("-pk")
+        .first()
+    )
+    if plan is None:
+        return None
+    latest = PlanAction.objects.filter(plan=plan).aggregate(at=Max("updated_at"))["at"]
+    return max(plan.updated_at, latest) if latest else plan.updated_at
 
 
 def build(

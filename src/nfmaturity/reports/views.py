@@ -28,6 +28,9 @@ def _panel_context(access: ResultAccess) -> dict[str, object]:
     result = access.result
     mine = list(files_of_assessment(result.assessment, expert_detail=access.expert_detail))
     current = {r.format: r for r in mine if r.result_id == result.pk}
+    excel = current.get(ReportFormat.XLSX)
+    if excel is not None and excel.is_done and files.is_stale(excel, jobs.plan_changed_at(result)):
+        del current[ReportFormat.XLSX]  # made before the plan last changed: offered to be made again
     formats = [(fmt, current.get(fmt.value)) for fmt in ReportFormat]
     return {
         "result": result,
@@ -63,6 +66,7 @@ def panel(request: AuthenticatedRequest, result_pk: int) -> HttpResponse:
                 fmt=fmt,
                 actor=request.user,
                 expert_detail=access.expert_detail,
+                changed_since=jobs.plan_changed_at(access.result) if fmt == ReportFormat.XLSX else None,
             )
             if asked.queued:
                 jobs.enqueue(asked.report.pk)

@@ -96,7 +96,7 @@ def build_xlsx(
     result: Result, *, expert_detail: bool = False, plan_rows: Sequence[Sequence[Value]] = ()
 ) -> bytes:
     """The Excel export of ``result``. ``expert_detail`` adds each expert's own ratings (formal assessments,
-    for readers who may see them); ``plan_rows`` are the improvement plan's actions (``plan_table``)."""
+    for readers who may see them); ``plan_rows`` is the improvement plan's table (``reports.jobs.plan_rows``)."""
     assessment = result.assessment
     view = sector_view(assessment.catalog_version, assessment.sector)
     figures = stored_figures(assessment, result)
