@@ -429,7 +429,9 @@ def formal_figures(
     save_figure = Figure("专家评分保存（htmx）", max_ms=30)
     overview = Figure(f"评分合议总览（{FORMAL_EXPERTS} 名专家）", max_queries=20, max_ms=300)
     row_page = Figure("评分合议子域页")
-    figures = [save_figure, overview, row_page]
+    field_download = Figure("现场评估表下载（722 行）")
+    field_apply = Figure("现场评估表导入 apply（722 行）", max_ms=1000)
+    figures = [save_figure, field_download, field_apply, overview, row_page]
     try:
         body = create_organisation(name="基准测试评估中心", kind=OrganisationKind.BODY)
         disciplines = list(Discipline)
@@ -531,6 +533,8 @@ def formal_figures(
             return queries, ms
 
         measure(save_figure, runs, save)
+        _field_round(formal.pk, field_download, field_apply, timed)
+        ExpertRating.objects.filter(member=members[0]).update(value="1")
         ExpertRating.objects.filter(member=members[0], requirement_id=target.id).update(
             value=values[int(target.level) % 4]
         )
@@ -547,6 +551,50 @@ def formal_figures(
     finally:
         client.force_login(actor)
     return figures
+
+
+def _field_round(
+    pk: int, download: Figure, apply: Figure, timed: Callable[..., tuple[Any, int, float]]
+) -> None:
+    """The 组长 (assigned every row) downloads his field workbook, changes every rating, uploads it and
+    applies it: all 722 rows in one all-or-nothing import."""
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from nfmaturity.formal.models import ExpertRating
+    from nfmaturity.workbook.xlsx import COL, SHEET
+
+    url = reverse("formal:rating_workbook", args=[pk])
+    response, queries, ms = timed("get", url + "?download=1", 200)
+    download.first_ms = ms
+    download.queries.append(queries)
+    download.times.append(ms)
+    book = load_workbook(BytesIO(response.content))
+    sheet = book[SHEET]
+    for line in range(2, sheet.max_row + 1):
+        if sheet.cell(line, COL["要求编号"]).value:
+            sheet.cell(line, COL["评分"]).value = "部分满足"
+    buffer = BytesIO()
+    book.save(buffer)
+    upload = BytesIO(buffer.getvalue())
+    upload.name = "现场评估表.xlsx"
+    page = timed("get", url, 200)[0].content.decode()
+    forms = [f for f in post_forms(page, url) if f.files]
+    if not forms:
+        raise RuntimeError("现场评估表页上找不到上传表单")
+    data: dict[str, Any] = forms[0].data()
+    data[forms[0].files[0]] = upload
+    preview_url = timed("post", url, 302, data=data)[0]["Location"]
+    confirm = post_forms(timed("get", preview_url, 200)[0].content.decode(), preview_url)
+    if not confirm:
+        raise RuntimeError("预览页上找不到确认导入的表单")
+    _, queries, ms = timed("post", preview_url, 302, data=confirm[0].data())
+    apply.first_ms = ms
+    apply.queries.append(queries)
+    apply.times.append(ms)
+    changed = ExpertRating.objects.filter(formal_id=pk, member__is_leader=True, value="0.5").count()
+    if changed < 700:
+        raise RuntimeError(f"现场评估表导入后只有 {changed} 项评分改为“部分满足”")
 
 
 def _get(timed: Callable[..., tuple[Any, int, float]], url: str) -> Callable[[], tuple[int, float]]:
