@@ -34,6 +34,8 @@ def download(client: Client, url: str):  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_the_list_export_holds_the_list_and_keeps_text_as_text(hand: HandData) -> None:
     Enterprise.objects.filter(pk=hand.e1.pk).update(name='=HYPERLINK("http://x","点我")')
+    # Markup characters are escaped, and a control character XML cannot hold is dropped.
+    Enterprise.objects.filter(pk=hand.world.other.pk).update(name="百色铝业<&>有限公司\x07")
     client = Client()
     client.force_login(hand.world.users["regulator"])
     wb = download(
@@ -46,11 +48,13 @@ def test_the_list_export_holds_the_list_and_keeps_text_as_text(hand: HandData) -
     assert rows[1][-1] == f"{hand.d1}成熟度"
     body = rows[2:]
     assert [(r[0], r[7], r[8], r[9], r[-1]) for r in body] == [
-        ("百色铝业有限公司", 3.1, GradeLevel.THREE.label, "自评估", 3),
+        ("百色铝业<&>有限公司", 3.1, GradeLevel.THREE.label, "自评估", 3),
         ('=HYPERLINK("http://x","点我")', 2.4, GradeLevel.TWO.label, "正式评估", 2),
     ]
     cell = ws.cell(row=4, column=1)
     assert cell.data_type == "s"  # a string, never a formula
+    assert cell.quotePrefix  # and stays text when someone edits it in Excel
+    assert not ws.cell(row=3, column=1).quotePrefix
     assert rows[2][2] == "广西壮族自治区 百色市 右江区"
 
 

@@ -10,10 +10,12 @@ a formula someone typed (the rule ``workbook.xlsx`` and the audit export follow)
 from __future__ import annotations
 
 import tempfile
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, ClassVar, cast
+from xml.sax.saxutils import escape
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -113,13 +115,150 @@ LIST_HEADS: tuple[tuple[str, float], ...] = (
 )
 
 
+def _clean(text: str) -> str:
+    """Text as XML character data: control characters XML cannot hold dropped, markup escaped."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+class SheetStream:
+    """One worksheet streamed straight into an .xlsx (a zip of XML parts), for lists of tens of thousands of rows.
+
+    openpyxl's write-only mode spends about 30 µs a cell (measured: 24 s for the 50 000-row list on a loaded
+    two-core machine, two thirds of it in its per-cell writer); this writes each row as one string, about 1 µs
+    a cell. Every text is an inline string cell, which Excel never evaluates; text starting like a formula also
+    carries the quote-prefix style, so it stays text when someone edits the cell (the rule of the other exports).
+    Numbers are written as numbers; nothing else (dates go in as text, "2026-05-01 10:00").
+    """
+
+    _PARTS: ClassVar[dict[str, str]] = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            'Target="worksheets/sheet1.xml"/>'
+            '<Relationship Id="rId2" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
+            'Target="styles.xml"/></Relationships>'
+        ),
+        # Cell styles: 0 plain, 1 bold (the header), 2 quote-prefixed text.
+        "xl/styles.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+            '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+            '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            "</styleSheet>"
+        ),
+    }
+
+    def __init__(
+        self, target: IO[bytes], title: str, widths: Sequence[float], *, freeze_row: int = 0
+    ) -> None:
+        self._zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        for name, text in self._PARTS.items():
+            self._zip.writestr(name, text)
+        self._zip.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{escape(title)}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        self._sheet = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        self._letters = [get_column_letter(i + 1) for i in range(max(len(widths), 1) + 8)]
+        pane = (
+            f'<pane ySplit="{freeze_row}" topLeftCell="A{freeze_row + 1}" activePane="bottomLeft" state="frozen"/>'
+            if freeze_row
+            else ""
+        )
+        cols = "".join(
+            f'<col min="{i + 1}" max="{i + 1}" width="{width}" customWidth="1"/>'
+            for i, width in enumerate(widths)
+        )
+        self._write(
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
+            f"<cols>{cols}</cols><sheetData>"
+        )
+        self.rows = 0
+
+    def _write(self, text: str) -> None:
+        self._sheet.write(text.encode("utf-8"))
+
+    def append(self, values: Sequence[object], *, bold: bool = False) -> None:
+        self.rows += 1
+        r = self.rows
+        cells = []
+        for letter, value in zip(self._letters, values, strict=False):
+            if type(value) is str:  # the common case first: most cells are text
+                if not value:
+                    continue
+                text = _clean(value)
+                style = ' s="1"' if bold else ' s="2"' if text.startswith(FORMULA_STARTS) else ""
+                cells.append(
+                    f'<c r="{letter}{r}" t="inlineStr"{style}><is><t xml:space="preserve">{text}</t></is></c>'
+                )
+            elif value is None:
+                continue
+            elif isinstance(value, bool):
+                cells.append(
+                    f'<c r="{letter}{r}" t="inlineStr"><is><t>{"是" if value else "否"}</t></is></c>'
+                )
+            elif isinstance(value, int | float | Decimal):
+                cells.append(f'<c r="{letter}{r}"><v>{value}</v></c>')
+            else:
+                text = _clean(str(value))
+                cells.append(
+                    f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+                )
+        self._write(f'<row r="{r}">{"".join(cells)}</row>')
+
+    def close(self) -> None:
+        self._write("</sheetData></worksheet>")
+        self._sheet.close()
+        self._zip.close()
+
+
 def write_list_workbook(
     rows: QuerySet[Enterprise], target: IO[bytes], *, scope: str, domain: str = ""
 ) -> int:
     """The drill-down list (already filtered and ordered) to ``target``; returns how many rows."""
-    wb = Workbook(write_only=True)
     heads = [*LIST_HEADS, *([(f"{domain}成熟度", 14)] if domain else [])]
-    ws = _sheet(wb, "企业清单", scope, heads)
+    sheet = SheetStream(target, "企业清单", [w for _, w in heads], freeze_row=2)
+    sheet.append([scope])
+    sheet.append([name for name, _ in heads], bold=True)
     fields = [
         "name",
         "uscc",
@@ -140,12 +279,13 @@ def write_list_workbook(
     sizes = dict(SizeClass.choices)
     sectors = dict(SectorChoice.choices)
     metals = dict(Metal.choices)
+    here = timezone.get_current_timezone()
     written = 0
     for values in rows.values_list(*fields).iterator(chunk_size=CHUNK):
         name, uscc, region, size, above, sector_list, metal_list, total, grade, kind, at, *rest = values
         if region not in places:
             places[region] = regions.full_name(region)
-        row: list[Any] = [
+        row: list[object] = [
             name,
             uscc or "",
             places[region],
@@ -156,15 +296,15 @@ def write_list_workbook(
             total,
             grades.get(grade, "未评估") if grade is not None else "未评估",
             kinds.get(kind, "") if kind else "",
-            at,
+            at.astimezone(here).strftime("%Y-%m-%d %H:%M") if at is not None else "",
         ]
         if domain:
             row.append(
                 rest[0].quantize(Decimal("0.01"), rounding="ROUND_DOWN") if rest[0] is not None else None
             )
-        ws.append(_row(ws, row))
+        sheet.append(row)
         written += 1
-    wb.save(target)
+    sheet.close()
     return written
 
 
