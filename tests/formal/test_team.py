@@ -271,6 +271,29 @@ def test_the_team_page_queries_stay_fixed(  # type: ignore[no-untyped-def]
         assert client.get(f"/formal/{formal.pk}/team/").status_code == 200
 
 
+@pytest.mark.django_db
+def test_an_expert_lists_the_teams_he_sits_on_and_only_the_bodys_experts_join(
+    world: World, formal: FormalAssessment, experts: list[ExpertProfile]
+) -> None:
+    from nfmaturity.accounts.models import OrganisationKind
+    from nfmaturity.accounts.services import create_organisation
+
+    from .factory import make_experts
+
+    seat_team(formal, experts[:7])
+    seated, outside = world.client("ent_admin"), world.client("ent_admin")
+    seated.force_login(experts[0].user)
+    outside.force_login(experts[8].user)
+    assert f"/formal/{formal.pk}/" in seated.get("/formal/").content.decode()
+    listed = outside.get("/formal/").content.decode()
+    assert f"/formal/{formal.pk}/" not in listed and "您尚未被加入任何评估组" in listed
+    other_body = create_organisation(name="另一评估机构", kind=OrganisationKind.BODY)
+    stranger = make_experts(other_body, 1, prefix="other")[0]
+    with pytest.raises(FormalError) as refused:
+        team.add_member(formal=formal, actor=world.users["body_admin"], expert_id=stranger.pk)  # type: ignore[arg-type]
+    assert refused.value.message == "该专家不在本机构的专家库中"
+
+
 # ---- in a real Chromium: the body admin forms the team, a member signs; the hub and the team page at two widths
 
 
