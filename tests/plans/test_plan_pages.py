@@ -68,6 +68,11 @@ def test_saving_and_tracking_a_plan(
 ) -> None:
     plan = _save(world, submitted)
     assert current_plan(submitted) == plan
+    slot = world.client("ent_member").get(f"/plans/assessment/{submitted.pk}/outcomes/").content.decode()
+    assert (
+        "已保存的提升计划：目标三级 领域级（逐级达标），已完成 0 / 73 项" in slot
+        and f'href="/plans/{plan.pk}/"' in slot
+    )
     assert (plan.target_grade, plan.path, plan.result_version, plan.reaches_total) == (
         3,
         "consecutive",

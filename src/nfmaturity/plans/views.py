@@ -271,7 +271,16 @@ def next_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = access.get_submitted_for_user(request.user, pk)
     plan = selectors.earlier_plan(assessment)
     found = None if plan is None else selectors.outcomes(plan, assessment)
-    return render(request, "plans/_outcomes_card.html", {"assessment": assessment, "found": found})
+    # The way back to this assessment's own saved plan, from its results page.
+    saved = selectors.current_plan(assessment)
+    progress = (
+        None if saved is None else selectors.progress_of(list(saved.actions.all()), timezone.localdate())
+    )
+    return render(
+        request,
+        "plans/_outcomes_card.html",
+        {"assessment": assessment, "found": found, "saved": saved, "progress": progress},
+    )
 
 
 # ---- 弱项整改 ---------------------------------------------------------------------------------------------
