@@ -181,6 +181,11 @@ def test_the_formal_assessment_from_application_to_public_verification(  # type:
 
     # 结果沟通: the enterprise sees its task, the result, and contests one requirement with a file.
     login(page, base, "ent_admin")
+    assert page.locator("#unread-count").inner_text()  # the nav's unread count (loaded by htmx)
+    shot(page, "home-tasks")
+    page.goto(f"{base}/accounts/notifications/")
+    shot(page, "notifications")
+    page.goto(f"{base}/")
     page.get_by_role("link", name=re.compile("确认评估结果或提出异议")).click()
     assert page.locator("#grade").inner_text()
     shot(page, "results-sent")

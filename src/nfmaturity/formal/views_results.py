@@ -363,6 +363,8 @@ def _rebuttal_page(
             "answerable": answerable,
             "pending": sum(1 for p in current if p.state == ContestState.PENDING),
             "may_rescore": formal.state == S.REBUTTAL and Party.LEADER in mine,
+            # Overseers read the points; the enterprise's files stay with the parties (contest_evidence).
+            "may_download": bool(mine & (TEAM | ENTERPRISE | BODY_ADMIN)),
             "error": error,
         },
         status=status,
