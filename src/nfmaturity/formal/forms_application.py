@@ -46,7 +46,7 @@ class ApplicationForm(forms.Form):
         queryset=Assessment.objects.none(),
         required=False,
         empty_label="不提供",
-        help_text="评估组预评估时可参考该次自评估的评分和附件",
+        help_text="提交后评估组可看到该次自评估的总分、等级和各子域成熟度（不含附件），供预评估参考",
     )
     application_note = forms.CharField(
         label="申请说明（可选）",
