@@ -13,7 +13,7 @@ the votes hold it; 组长裁定 only by the 组长, and always with a rationale;
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -323,6 +323,13 @@ class Vote:
 _RATINGS = {r.value: r for r in Rating}
 
 
+@lru_cache(maxsize=4096)
+def _proposal(values: tuple[str, ...]) -> Consensus:
+    """``propose`` for one multiset of votes: a team's 722 requirements repeat a few dozen vote patterns,
+    and the (immutable) answer depends on the multiset only."""
+    return propose(_RATINGS[v] for v in values)
+
+
 @dataclass
 class ConsensusItem:
     requirement: Requirement
@@ -402,10 +409,14 @@ def consensus_data(
         ratings = ratings.filter(requirement_id__in=ids)
         settlements = settlements.filter(requirement_id__in=ids)
     by_req: dict[str, dict[int, tuple[str, str, str, bool]]] = {}
-    for rid, member_id, value, reason, note, confirmed in ratings.values_list(
-        "requirement_id", "member_id", "value", "reason", "note", "na_confirmed_by_id"
-    ):
-        by_req.setdefault(rid, {})[member_id] = (value, reason, note, confirmed is not None)
+    if full:
+        for rid, member_id, value, reason, note, confirmed in ratings.values_list(
+            "requirement_id", "member_id", "value", "reason", "note", "na_confirmed_by_id"
+        ):
+            by_req.setdefault(rid, {})[member_id] = (value, reason, note, confirmed is not None)
+    else:  # the overview shows the votes only: no texts to read (7 × 722 rows)
+        for rid, member_id, value in ratings.values_list("requirement_id", "member_id", "value"):
+            by_req.setdefault(rid, {})[member_id] = (value, "", "", False)
     rows: dict[str, Settlement] = {}
     if full:
         rows = {s.requirement_id: s for s in settlements.select_related("settled_by")}
@@ -415,14 +426,14 @@ def consensus_data(
     items = []
     for req in wanted:
         given = by_req.get(req.id, {})
-        cast = [_RATINGS[g[0]] for g in given.values()]
+        cast = tuple(sorted(g[0] for g in given.values()))
         items.append(
             ConsensusItem(
                 requirement=req,
                 label=requirement_label(view, req.id),
                 members=members,
                 given=given,
-                consensus=propose(cast) if cast else None,
+                consensus=_proposal(cast) if cast else None,
                 settled_value=values.get(req.id),
                 settlement=rows.get(req.id),
             )
