@@ -94,6 +94,7 @@ def test_saving_and_tracking_a_plan(
 
     first = actions[0]
     url = f"/plans/action/{first.pk}/"
+    assert "标准要求（S3 第1条）：" in client.get(url).content.decode()
     overdue = datetime.date.today() - datetime.timedelta(days=3)
     ok = client.post(
         url,

@@ -145,8 +145,13 @@ def _action_context(
     newer: PlanAction | None = None,
 ) -> dict[str, Any]:
     current = newer or action
+    made_from = action.plan.assessment
+    view = sector_view(made_from.catalog_version, made_from.sector)
     return {
         "action": action,
+        "requirements": [
+            view.requirements[rid] for rid in action.requirement_ids if rid in view.requirements
+        ],
         "plan": action.plan,
         "assessment": action.plan.assessment,
         "can_edit": access.can_edit_plan(request.user, action.plan) and not action.plan.superseded,
