@@ -272,7 +272,10 @@ def test_a_stale_edit_of_the_draft_is_refused_and_keeps_what_was_typed(
         },
     )
     assert response.status_code == 409
-    assert "我刚写的说明" in response.content.decode()
+    page = response.content.decode()
+    assert "我刚写的说明" in page and "他人刚保存的内容" in page and "申请说明：第一次" in page
+    # The page now carries the newer version: saving again is a conscious overwrite.
+    assert f'name="version" value="{formal.version + 1}"' in page
     formal.refresh_from_db()
     assert formal.application_note == "第一次"
 

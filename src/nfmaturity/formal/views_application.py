@@ -227,6 +227,7 @@ def _application_page(
             "enterprise": formal.enterprise,
             "upload_hint": f"{ALLOWED_LABEL}，单个文件不超过 {_max_mb()} MB",
             "error": error,
+            "stale": status == 409,
         },
         status=status,
     )
