@@ -107,7 +107,7 @@ class RuleForm(forms.Form):
         region_field = self.fields["region_codes"]
         assert isinstance(region_field, forms.MultipleChoiceField)
         region_field.choices = region_choices(jurisdiction)
-        domain_choices = [("", "不设")] + [(d, d) for d in domain_names()]
+        domain_choices = [("", "能力域：不设")] + [(d, d) for d in domain_names()]
         for i in DOMAIN_ROWS:
             self.fields[f"domain_{i}"] = forms.ChoiceField(
                 label="能力域", choices=domain_choices, required=False
@@ -122,6 +122,7 @@ class RuleForm(forms.Form):
                 max_digits=7,
                 decimal_places=6,
                 required=False,
+                widget=forms.NumberInput(attrs={"placeholder": "低于，如 0.5", "step": "any"}),
                 error_messages={
                     "min_value": "阈值不能小于 0",
                     "max_value": "阈值不能大于 5",
