@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -279,3 +280,105 @@ def test_the_leaders_hub_queries_stay_fixed(  # type: ignore[no-untyped-def]
     with django_assert_num_queries(10):
         response = client.get(f"/formal/{formal.pk}/")
     assert response.status_code == 200 and "编制预评估计划" in response.content.decode()
+
+
+# ---- on PostgreSQL, with real threads: the row lock makes racing actions run one after the other
+
+_postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="行锁竞争只在 PostgreSQL 上有意义（SQLite 的写事务整库串行）",
+)
+HOLD = 0.4
+
+
+def _race(first, second, monkeypatch: pytest.MonkeyPatch) -> list[object]:  # type: ignore[no-untyped-def]
+    """Run ``first``, held for ``HOLD`` seconds inside its transaction once it has written, and ``second``,
+    started only then (so it must wait for the lock); each outcome is the value returned or the exception
+    raised."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    from nfmaturity.formal import workflow
+
+    real = workflow.record_event
+    first_thread: list[int] = []
+    holding = threading.Event()  # the first has written and holds the lock
+
+    def slow(**kwargs):  # type: ignore[no-untyped-def]
+        event = real(**kwargs)
+        if threading.get_ident() in first_thread:
+            holding.set()
+            time.sleep(HOLD)
+        return event
+
+    monkeypatch.setattr(workflow, "record_event", slow)
+    monkeypatch.setattr(planning, "record_event", slow)
+    outcomes: list[object] = [None, None]
+
+    def run(index: int, call) -> None:  # type: ignore[no-untyped-def]
+        try:
+            if index == 0:
+                first_thread.append(threading.get_ident())
+            else:
+                assert holding.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as exc:  # handed back to the test
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate((first, second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes
+
+
+@_postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_withdrawal_racing_acceptance_leaves_one_decision(
+    world: World, body: Organisation, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    formal = applied(world, body)
+    accepted, withdrawn = _race(
+        lambda: app.accept_application(formal=formal.pk, actor=world.users["body_admin"]),  # type: ignore[arg-type]
+        lambda: app.withdraw_application(formal=formal.pk, actor=world.users["ent_admin"]),  # type: ignore[arg-type]
+        monkeypatch,
+    )
+    assert isinstance(accepted, FormalAssessment)
+    assert (
+        isinstance(withdrawn, FormalError) and "当前处于“组建评估组”阶段，不能撤回申请" in withdrawn.message
+    )
+    formal.refresh_from_db()
+    assert formal.state == S.TEAM
+    assert not AuditEvent.objects.filter(action=AuditAction.APPLICATION_WITHDRAWN).exists()
+
+
+@_postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmation_racing_an_edit_never_confirms_what_the_enterprise_did_not_read(  # type: ignore[no-untyped-def]
+    world: World, body: Organisation, experts: list[ExpertProfile], monkeypatch
+) -> None:
+    formal = make_formal(world.enterprise, body, world.users["ent_admin"], state=S.PLANNING)
+    leader = seat_team(formal, experts[:7])[0].expert.user
+    planning.save_plan(formal=formal, actor=leader, kind=PlanKind.PRE, data=PLAN, expected_version=0)
+    changed = PlanData(**{**PLAN.__dict__, "scope": "改为全部子公司"})
+    saved, confirmed = _race(
+        lambda: planning.save_plan(
+            formal=formal.pk, actor=leader, kind=PlanKind.PRE, data=changed, expected_version=1
+        ),
+        lambda: planning.confirm_plan(
+            formal=formal.pk,
+            actor=world.users["ent_admin"],  # type: ignore[arg-type]
+            kind=PlanKind.PRE,
+            expected_version=1,
+        ),
+        monkeypatch,
+    )
+    assert isinstance(saved, AssessmentPlan) and saved.version == 2
+    assert isinstance(confirmed, FormalError) and "已更新为第 2 版" in confirmed.message
+    plan = AssessmentPlan.objects.get(formal=formal, kind=PlanKind.PRE)
+    assert (plan.version, plan.confirmed_version, plan.scope) == (2, None, "改为全部子公司")
