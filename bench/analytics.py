@@ -6,6 +6,7 @@ the Excel export of every enterprise measured through the real views, beside the
     python bench/analytics.py --short        # 2 000 enterprises, 5 runs per page (CI)
     python bench/analytics.py --n 10000      # any other size
     python bench/analytics.py --strict       # exit 1 when a target is missed (default: only printed)
+    python bench/analytics.py --keep nfm_scale  # PostgreSQL: keep the database, reuse its data next time
 
 SQLite in a temporary NFM_DATA_DIR by default; with DATABASE_URL set (PostgreSQL) a new database is created on
 that server for the run and dropped afterwards. The enterprises are made by ``nfmaturity.web.scale`` (the code
@@ -24,7 +25,9 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 from _support import SRC, throwaway_database
 from pages import Figure, measure, show
@@ -40,11 +43,16 @@ def main() -> int:
     parser.add_argument("--short", action="store_true", help="简短模式（CI）：2000 家企业，每个路径 5 次")
     parser.add_argument("--n", type=int, help="合成企业数（默认 50000，简短模式 2000）")
     parser.add_argument("--strict", action="store_true", help="有目标未达到时以退出码 1 结束")
+    parser.add_argument(
+        "--keep",
+        metavar="库名",
+        help="（PostgreSQL）使用并保留这个数据库：已有足够的合成企业时不再生成，可反复测量（生成 5 万家要几分钟）",
+    )
     args = parser.parse_args()
     count = args.n if args.n is not None else 2_000 if args.short else 50_000
     data_dir = tempfile.mkdtemp(prefix="nfm-bench-")
     os.environ["NFM_DATA_DIR"] = data_dir
-    with throwaway_database("analytics") as url:
+    with kept_database(args.keep) if args.keep else throwaway_database("analytics") as url:
         if url:
             os.environ["DATABASE_URL"] = url
         try:
@@ -55,6 +63,20 @@ def main() -> int:
 
                 connections.close_all()
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def kept_database(name: str) -> Iterator[str]:
+    """A DATABASE_URL for database ``name`` on the DATABASE_URL server, created if missing, never dropped."""
+    import psycopg
+
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        raise SystemExit("--keep 需要指向 PostgreSQL 服务器的 DATABASE_URL")
+    with psycopg.connect(base, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(base)._replace(path="/" + name))
 
 
 def run(count: int, runs: int, strict: bool) -> int:
@@ -76,10 +98,14 @@ def run(count: int, runs: int, strict: bool) -> int:
     from nfmaturity.accounts.models import NATIONAL_JURISDICTION, Organisation, OrganisationKind, Role
     from nfmaturity.accounts.services import create_member
     from nfmaturity.assessments.models import Result, ResultScore
+    from nfmaturity.enterprises.models import Enterprise
     from nfmaturity.web.demo import GUANGXI
     from nfmaturity.web.scale import add_scale
 
     def regulator(name: str, jurisdiction: str, username: str) -> User:
+        existing = User.objects.filter(username=username).first()
+        if existing is not None:  # a kept database from an earlier run
+            return existing
         organisation = Organisation.objects.create(
             name=f"{name}（演示）", kind=OrganisationKind.REGULATOR, jurisdiction=jurisdiction, is_demo=True
         )
@@ -95,7 +121,9 @@ def run(count: int, runs: int, strict: bool) -> int:
     guangxi = regulator("广西工信厅", GUANGXI, "bench-guangxi")
 
     start = time.perf_counter()
-    add_scale(count, progress=lambda done, total: print(f"已生成 {done}/{total} 家", flush=True))
+    have = Enterprise.objects.filter(is_demo=True).count()
+    if have < count:
+        add_scale(count - have, progress=lambda done, total: print(f"已生成 {done}/{total} 家", flush=True))
     generated = time.perf_counter() - start
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

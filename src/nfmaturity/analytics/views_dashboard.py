@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -99,6 +99,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "overall": overall,
             "pyramid": pyramid,
             "sections": sections,
+            "index_report_url": _index_report_url(),
             "status_links": {
                 "never": link(status="never"),
                 "draft": link(status="draft"),
@@ -106,6 +107,15 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             },
         },
     )
+
+
+def _index_report_url() -> str:
+    """The yearly index report's page (reports layer, above this one: found by URL name, never imported);
+    empty while the reports app does not route it."""
+    try:
+        return reverse("reports:index_report")
+    except NoReverseMatch:
+        return ""
 
 
 @login_required
