@@ -126,15 +126,19 @@ class GradeRise(_Condition):
         return f"{self.within_years} 年内等级提升 ≥ {self.min_levels} 级"
 
     def apply(self, rows: QuerySet[Enterprise], p: str, now: datetime) -> QuerySet[Enterprise]:
+        cutoff = _years_before(now, self.within_years)
         earliest = Result.objects.filter(
             assessment__enterprise=OuterRef("pk"),
             assessment__state=AssessmentState.SUBMITTED,
             assessment__sector=OuterRef("latest_sector"),
-            assessment__submitted_at__gte=_years_before(now, self.within_years),
+            assessment__submitted_at__gte=cutoff,
             assessment__submitted_at__lt=OuterRef("latest_at"),
         ).order_by("assessment__submitted_at", "version")
         return (
-            rows.annotate(
+            # A latest result older than the window cannot end a rise in it: this cheap test on the joined row
+            # spares the per-enterprise lookup below for those enterprises.
+            rows.filter(**{"latest_at__gt": cutoff})
+            .annotate(
                 **{
                     f"{p}_from": Subquery(earliest.values("grade")[:1]),
                     f"{p}_from_at": Subquery(earliest.values("assessment__submitted_at")[:1]),
