@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from nfmaturity.accounts.models import Organisation, OrganisationKind
@@ -253,6 +254,12 @@ def build_formal(world: World, body: Organisation) -> FormalCase:  # noqa: F811
 def formal_case(world: World) -> FormalCase:  # noqa: F811
     body = Organisation.objects.get(kind=OrganisationKind.BODY, name="评估中心")
     return build_formal(world, body)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Roadmaps and plans are cached by result id; a rolled-back test's ids are used again by the next test."""
+    cache.clear()
 
 
 def keep(name: str, data: bytes) -> None:

@@ -3,6 +3,7 @@ evidence, the change since the previous assessment and the formal sections are t
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -13,6 +14,8 @@ from nfmaturity.assessments.models import RatingRecord, RatingValue
 from nfmaturity.assessments.services import start_self_assessment, submit_assessment
 from nfmaturity.enterprises.models import Enterprise, SectorChoice, VerificationState
 from nfmaturity.enterprises.services import register_enterprise
+from nfmaturity.plans.models import PlanAction
+from nfmaturity.plans.services import create_plan
 from nfmaturity.reports.content import report_content
 from nfmaturity.scoring.display import format_truncated
 from tests.web.conftest import WORKED_CHECK, World, fill, profile
@@ -145,10 +148,13 @@ def test_an_unpublished_formal_result_has_no_number_and_says_so(formal_case: For
 def test_report_content_queries(
     self_case: SelfCase, formal_case: FormalCase, django_assert_num_queries: Any
 ) -> None:
-    """A fixed number of queries, whatever the number of requirements, experts or sub-domains."""
-    with django_assert_num_queries(9):  # assessment, previous result, peers (3), roadmap, N/A, evidence …
+    """A fixed number of queries, whatever the number of requirements, experts or sub-domains (the roadmap is
+    cached per stored result, as on the plan pages: the first report also reads the ratings once)."""
+    report_content(self_case.result)
+    report_content(formal_case.result)
+    with django_assert_num_queries(10):  # assessment, previous result, peers, saved plan, N/A, evidence …
         report_content(self_case.result)
-    with django_assert_num_queries(17):  # … and the formal sections: team, settlements, expert ratings …
+    with django_assert_num_queries(18):  # … and the formal sections: team, settlements, expert ratings …
         report_content(formal_case.result)
 
 
@@ -173,3 +179,21 @@ def test_peer_position_when_five_comparable_enterprises_exist(self_case: SelfCas
     assert peer.others == 5 and "同规模" in peer.group
     assert peer.total_percentile == 60  # 2.48 is above three 0.00 and below two 2.50: 3 / 5
     assert peer.domains[0][0] == "组织"
+
+
+def test_a_saved_plan_is_the_reports_advice(self_case: SelfCase, world: World) -> None:
+    plan = create_plan(assessment=self_case.assessment, actor=world.users["ent_admin"], target_grade=3)
+    first = plan.actions.order_by("position").first()
+    assert first is not None
+    PlanAction.objects.filter(pk=first.pk).update(owner="信息中心 王工", due_date=date(2027, 6, 30))
+    content = report_content(self_case.result)
+    advice = content.advice
+    assert advice.saved_plan
+    actions = [a for s in advice.scenarios for a in s.actions]
+    assert len(actions) == plan.actions.count()
+    owned = [a for a in actions if a.owner]
+    assert [(a.title, a.owner, a.due, a.status) for a in owned] == [
+        (first.title, "信息中心 王工", "2027-06-30", "未开始")
+    ]
+    assert "企业已保存的提升计划" in advice.plan_note and "三级 领域级" in advice.plan_note
+    assert advice.enterprise_level == tuple(plan.enterprise_advice)

@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 import warnings
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
 
+from nfmaturity.plans.models import PlanAction
+from nfmaturity.plans.services import create_plan
 from nfmaturity.reports.charts import levels_png, radar_png
 from nfmaturity.reports.docx import build_docx
 from nfmaturity.reports.fonts import SANS_FILES, register_for_matplotlib
@@ -135,3 +138,11 @@ def test_charts_draw_chinese_with_the_noto_font_given_by_path() -> None:
         font_manager.FontProperties(family=register_for_matplotlib()), fallback_to_default=False
     )
     assert found == str(SANS_FILES[0])
+
+
+def test_a_saved_plan_is_in_the_word_report(self_case: SelfCase) -> None:
+    plan = create_plan(assessment=self_case.assessment, actor=self_case.assessment.created_by, target_grade=3)
+    PlanAction.objects.filter(plan=plan).update(owner="信息中心王工", due_date=date(2027, 6, 30))
+    text = every_text(Document(io.BytesIO(build_docx(self_case.result))))
+    assert "企业已保存的提升计划" in text
+    assert "信息中心王工 / 2027-06-30 / 未开始" in text

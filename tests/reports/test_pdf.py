@@ -7,11 +7,14 @@ import re
 import shutil
 import subprocess
 import time
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from nfmaturity.plans.models import PlanAction
+from nfmaturity.plans.services import create_plan
 from nfmaturity.reports.content import report_content
 from nfmaturity.reports.pdf import build_pdf, content_to_pdf, html_to_pdf
 from nfmaturity.scoring.display import format_truncated
@@ -130,3 +133,13 @@ def test_html_to_pdf(tmp_path: Path) -> None:
     pdf = html_to_pdf('<html lang="zh-CN"><body><h1>年度指数报告</h1><p>样例</p></body></html>')
     text = run(["pdftotext", str(written(pdf, tmp_path)), "-"])
     assert "年度指数报告" in text
+
+
+def test_a_saved_plan_prints_with_owners_and_due_dates(self_case: SelfCase, tmp_path: Path) -> None:
+    plan = create_plan(assessment=self_case.assessment, actor=self_case.assessment.created_by, target_grade=3)
+    PlanAction.objects.filter(plan=plan).update(owner="信息中心王工", due_date=date(2027, 6, 30))
+    pdf = build_pdf(self_case.result)
+    keep("self-plan.pdf", pdf)
+    compact = flat(run(["pdftotext", "-raw", str(written(pdf, tmp_path)), "-"]))
+    assert "企业已保存的提升计划" in compact
+    assert "信息中心王工" in compact and "2027-06-30" in compact

@@ -46,7 +46,10 @@ from nfmaturity.formal.models import (
     SettlementMethod,
     TeamMember,
 )
-from nfmaturity.plans.roadmap import EFFORT_UNIT, build_roadmap
+from nfmaturity.plans.models import ActionStatus, ImprovementPlan
+from nfmaturity.plans.roadmap import BUILD, EFFORT_UNIT, HAVE
+from nfmaturity.plans.scenarios import SCENARIOS
+from nfmaturity.plans.selectors import cached_roadmap, current_plan
 from nfmaturity.reports.qr import verification_url
 from nfmaturity.scoring.display import format_truncated
 from nfmaturity.scoring.grading import MET_THRESHOLD, THRESHOLD_READING
@@ -152,7 +155,10 @@ class Action:
     title: str  # the capability to build, from the requirement text
     have: str  # 尚未具备 / 部分具备 / 大部分具备
     build: str  # 初步建立 / 基本建成 / 全面建成
-    effort: int  # default effort, 人周
+    effort: int  # 人周: the default, or as the enterprise set it in its saved plan
+    owner: str = ""  # from the enterprise's saved plan, when there is one
+    due: str = ""
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,7 @@ class Advice:
     enterprise_level: tuple[str, ...]  # paragraphs
     scenarios: tuple[ScenarioAdvice, ...]
     plan_note: str  # which path is shown, and what it leads to
+    saved_plan: bool = False  # the actions are the enterprise's saved plan (owners, due dates, status)
 
 
 @dataclass(frozen=True)
@@ -350,18 +357,22 @@ def _domain_sections(
 
 
 def _advice(assessment: Assessment, result: Result, formal: FormalAssessment | None) -> Advice:
-    """改造建议 at both levels of §4.6.4: the team's own advice (formal) and the 一企一策 roadmap's enterprise-level
-    advice, then the roadmap's capabilities by scenario. The roadmap is the default path (逐级达标: no 等级跳跃 at the
-    end) to the first grade it offers, re-scored from the locked ratings and checked against the stored result."""
+    """改造建议 at both levels of §4.6.4: the team's own advice (formal), then the 一企一策 roadmap's enterprise-level
+    advice and its capabilities by scenario. When the enterprise saved a plan from this result, that plan is shown
+    (with owners, due dates and status); otherwise the default roadmap (逐级达标: no 等级跳跃 at the end) to the
+    first grade it offers, re-scored from the locked ratings and checked against the stored result."""
     paragraphs: list[str] = []
     if formal is not None and formal.recommendations.strip():
         paragraphs.extend(p.strip() for p in formal.recommendations.splitlines() if p.strip())
+    saved = current_plan(assessment)
+    if saved is not None and saved.result_id == result.pk:
+        return _saved_advice(saved, paragraphs)
     latest = latest_result(assessment)
     if latest is None or latest.pk != result.pk:
         note = "本报告所据结果不是该评估的最新版本，提升路线图以最新版本为准，此处不列出。"
         return Advice(tuple(paragraphs), (), note)
     try:
-        roadmap = build_roadmap(assessment, result)
+        roadmap = cached_roadmap(assessment, result, target_grade=None, literal=False)
     except AssessmentError as exc:
         return Advice(tuple(paragraphs), (), exc.message)
     paragraphs.extend(roadmap.enterprise_advice)
@@ -397,6 +408,46 @@ def _advice(assessment: Assessment, result: Result, formal: FormalAssessment | N
         "同一等级内先做的能力列在前面；企业保存为计划后可逐项指定负责人、期限与预算。"
     )
     return Advice(tuple(paragraphs), scenarios, note)
+
+
+def _saved_advice(saved: ImprovementPlan, paragraphs: list[str]) -> Advice:
+    """The enterprise's saved plan as the report's 改造建议: its actions as edited, grouped by scenario."""
+    paragraphs.extend(str(p) for p in saved.enterprise_advice)
+    actions = list(saved.actions.all())
+    by_scenario: dict[str, list[Action]] = {}
+    for a in actions:
+        by_scenario.setdefault(a.scenario, []).append(
+            Action(
+                level=f"S{a.level}",
+                scenario=a.scenario,
+                domain=a.domain,
+                subdomain=a.subdomain,
+                number=0,
+                title=a.title,
+                have=HAVE.get(Rating(a.current_rating), a.get_current_rating_display()),
+                build=BUILD.get(Rating(a.target_rating), a.get_target_rating_display()),
+                effort=a.effort,
+                owner=a.owner,
+                due=a.due_date.strftime("%Y-%m-%d") if a.due_date else "",
+                status=a.get_status_display(),
+            )
+        )
+    order = [name for name in SCENARIOS if name in by_scenario] + [
+        n for n in by_scenario if n not in SCENARIOS
+    ]
+    scenarios = tuple(
+        ScenarioAdvice(name, sum(a.effort for a in by_scenario[name]), tuple(by_scenario[name]))
+        for name in order
+    )
+    done = sum(1 for a in actions if a.status == ActionStatus.DONE)
+    note = (
+        f"企业已保存的提升计划（{saved.get_path_display()}，目标{saved.get_target_grade_display()}，"
+        f"{timezone.localtime(saved.created_at).strftime('%Y-%m-%d')} 制定）：{len(actions)} 项能力建设，"
+        f"合计 {sum(a.effort for a in actions)} {EFFORT_UNIT}，已完成 {done} 项。全部完成后总分由 "
+        f"{shown(Fraction(saved.before_total))} 提高到 {shown(Fraction(saved.reaches_total))}，"
+        f"评定为{saved.get_reaches_grade_display()}。"
+    )
+    return Advice(tuple(paragraphs), scenarios, note, saved_plan=True)
 
 
 def _peer(result: Result) -> PeerLine | None:

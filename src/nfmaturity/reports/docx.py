@@ -418,26 +418,31 @@ def _advice(document: DocumentObject, c: ReportContent) -> None:
         _paragraph(document, paragraph)
     document.add_heading("具体场景层面", level=2)
     _paragraph(document, c.advice.plan_note, muted=True)
+    saved = c.advice.saved_plan
     for scenario in c.advice.scenarios:
         document.add_heading(
             f"{scenario.scenario}（{len(scenario.actions)} 项，约 {scenario.effort} 人周）", level=3
         )
-        _table(
-            document,
-            ["等级", "能力域 / 子域", "需建设的能力", "现状 → 目标", "人周"],
+        header = ["等级", "能力域 / 子域", "需建设的能力", "现状 → 目标", "人周"]
+        rows = [
             [
-                [
-                    a.level,
-                    f"{a.domain} / {a.subdomain} 第{a.number}条",
-                    a.title,
-                    f"{a.have} → {a.build}",
-                    str(a.effort),
-                ]
-                for a in scenario.actions
-            ],
-            widths=(12, 33, 80, 30, 12),
-            numeric=(4,),
-        )
+                a.level,
+                f"{a.domain} / {a.subdomain}" + (f" 第{a.number}条" if a.number else ""),
+                a.title,
+                f"{a.have} → {a.build}",
+                str(a.effort),
+            ]
+            for a in scenario.actions
+        ]
+        widths: tuple[float, ...] = (12, 33, 80, 30, 12)
+        if saved:
+            header.append("负责人 / 期限 / 状态")
+            rows = [
+                [*row, f"{a.owner or '—'} / {a.due or '—'} / {a.status}"]
+                for row, a in zip(rows, scenario.actions, strict=True)
+            ]
+            widths = (11, 28, 58, 26, 11, 33)
+        _table(document, header, rows, widths=widths, numeric=(4,))
 
 
 def _formal(document: DocumentObject, c: ReportContent) -> None:
