@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from nfmaturity.assessments.catalogs import catalog, sector_view
@@ -114,6 +115,13 @@ def build_xlsx(
     _scores(wb.create_sheet("子域得分"), figures)
     if plan_rows:
         _plan(wb.create_sheet("改进计划"), plan_rows)
+    for sheet in wb.worksheets:  # printed: each sheet as wide as one A4 page, as long as it needs
+        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.orientation = "portrait" if sheet is summary else "landscape"
+        sheet.print_title_rows = None if sheet is summary else "1:1"
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -129,7 +137,7 @@ def _overview(ws: Worksheet, result: Result, figures: Figures, formal: bool) -> 
         ("评估对象", assessment.subject),
         ("评估环节", assessment.get_sector_display()),
         ("评估类型", assessment.get_kind_display()),
-        ("评估编号", assessment.pk),
+        ("评估编号", str(assessment.pk)),
         ("结果版本", f"第 {result.version} 版（{created}）"),
         ("标准版本", result.catalog_version),
         ("标准内容摘要（SHA-256）", result.catalog_hash),
@@ -149,15 +157,17 @@ def _overview(ws: Worksheet, result: Result, figures: Figures, formal: bool) -> 
             facts.insert(5, ("评估机构", formal_row.body.name))
             facts.insert(6, ("结果编号", formal_row.result_number or "未发布"))
     ws.column_dimensions["A"].width = 30
-    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["B"].width = 56  # the facts' values: the content hash, the 等级跳跃 sentence
     _text(ws, 1, 1, "有色金属行业数字化转型成熟度评估结果").font = Font(bold=True, size=14)
     line = 3
     for label, value in facts:
         _text(ws, line, 1, label).font = Font(bold=True)
-        _text(ws, line, 2, value)
+        # The style first: assigning a named style resets the quote prefix _text sets on formula-like text.
+        ws.cell(row=line, column=2).style = WRAP_STYLE
+        _text(ws, line, 2, value).alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
         line += 1
     line += 1
-    _header(ws, line, ("等级", "得分", "精确值", "是否满足（≥ 0.8）", "计入总分"), (30, 16, 14, 18, 12))
+    _header(ws, line, ("等级", "得分", "精确值", "是否满足（≥ 0.8）", "计入总分"), (30, 16, 24, 18, 12))
     for level in figures.levels:
         line += 1
         _text(ws, line, 1, level.label)
@@ -166,7 +176,7 @@ def _overview(ws: Worksheet, result: Result, figures: Figures, formal: bool) -> 
         _text(ws, line, 4, "满足" if level.met else "未满足")
         _text(ws, line, 5, _figure(level.counted))
     line += 2
-    _header(ws, line, ("能力域", "成熟度（0–5）", "精确值"), (30, 16, 14))
+    _header(ws, line, ("能力域", "成熟度（0–5）", "精确值"), (30, 16, 24))
     for name, maturity in figures.domains:
         line += 1
         _text(ws, line, 1, name)
@@ -220,9 +230,9 @@ def _ratings(
             Rating(e.ratings[requirement.id]).label if requirement.id in e.ratings else "未评分"
             for e in experts
         ]
+        ws.cell(row=line, column=6).style = WRAP_STYLE  # before the value: see _overview
         for column, cell_value in enumerate(cells, start=1):
             _text(ws, line, column, cell_value)
-        ws.cell(row=line, column=6).style = WRAP_STYLE
     ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{line}"
 
 
