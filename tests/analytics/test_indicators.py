@@ -213,3 +213,25 @@ def test_every_reference_is_quoted_verbatim_from_its_seed() -> None:
         for part in reference.quote.split("……"):
             assert _flat(part) in text, (reference.label, part)
         assert _flat(str(reference.value)) in _flat(reference.quote), reference.label
+
+
+def test_the_indicators_page_costs_one_aggregate_per_year(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    for year in (YEAR - 1, YEAR):
+        IndicatorReport.objects.create(
+            enterprise=world.enterprise, year=year, reported_by=_user(), equipment_networked=Decimal("50")
+        )
+        for i in range(5):
+            IndicatorReport.objects.create(
+                enterprise=make_enterprise(unique_name("同行")),
+                year=year,
+                reported_by=_user(),
+                equipment_networked=Decimal(10 * i),
+            )
+    client = world.client("ent_admin")
+    # session, user, enterprise, membership, its reports, one aggregate per year (the size group suffices), and
+    # the navigation's link to the enterprise
+    with django_assert_num_queries(8):
+        page = client.get(f"/analytics/indicators/{world.enterprise.pk}/").content.decode()
+    assert page.count("高于同组 90% 的企业（同组 5 家，持平计一半）") == 2

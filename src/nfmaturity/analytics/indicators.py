@@ -161,33 +161,35 @@ def _groups(subject: Enterprise) -> list[tuple[str, QuerySet[Enterprise]]]:
     return groups
 
 
-def benchmark(report: IndicatorReport) -> IndicatorBenchmark:
-    """The report's figures with their peer positions and the seeds' references (two or three queries)."""
-    subject = Enterprise.objects.select_related("organisation").get(pk=report.enterprise_id)
-    chosen_label, chosen = "", None
+def benchmark(report: IndicatorReport, subject: Enterprise | None = None) -> IndicatorBenchmark:
+    """The report's figures with their peer positions and the seeds' references: one aggregate per group tried
+    (the group's size and every figure's position counted together), plus the enterprise unless given."""
+    if subject is None:
+        subject = Enterprise.objects.select_related("organisation").get(pk=report.enterprise_id)
+    aggregates: dict[str, Count] = {"others": Count("pk")}
+    for d in DEFINITIONS:
+        mine = getattr(report, d.key)
+        has = Q(**{f"{d.key}__isnull": False})
+        if d.key == "energy_per_unit":
+            has &= Q(energy_product=report.energy_product)
+        aggregates[f"{d.key}_n"] = Count("pk", filter=has)
+        if mine is None:
+            continue
+        if d.kind == "boolean":
+            aggregates[f"{d.key}_yes"] = Count("pk", filter=has & Q(**{d.key: True}))
+            continue
+        worse = f"{d.key}__lt" if d.higher_is_better else f"{d.key}__gt"
+        aggregates[f"{d.key}_below"] = Count("pk", filter=has & Q(**{worse: mine}))
+        aggregates[f"{d.key}_equal"] = Count("pk", filter=has & Q(**{d.key: mine}))
+    chosen_label, counts = "", {}
     for label, enterprises in _groups(subject):
-        peers = IndicatorReport.objects.filter(year=report.year, enterprise__in=enterprises)
-        if peers.count() >= MIN_OTHERS:
-            chosen_label, chosen = label, peers
+        figures = IndicatorReport.objects.filter(year=report.year, enterprise__in=enterprises).aggregate(
+            **aggregates
+        )
+        if figures["others"] >= MIN_OTHERS:
+            chosen_label, counts = label, figures
             break
-    counts: dict[str, int] = {}
-    if chosen is not None:
-        aggregates: dict[str, Count] = {}
-        for d in DEFINITIONS:
-            mine = getattr(report, d.key)
-            has = Q(**{f"{d.key}__isnull": False})
-            if d.key == "energy_per_unit":
-                has &= Q(energy_product=report.energy_product)
-            aggregates[f"{d.key}_n"] = Count("pk", filter=has)
-            if mine is None:
-                continue
-            if d.kind == "boolean":
-                aggregates[f"{d.key}_yes"] = Count("pk", filter=has & Q(**{d.key: True}))
-                continue
-            worse = f"{d.key}__lt" if d.higher_is_better else f"{d.key}__gt"
-            aggregates[f"{d.key}_below"] = Count("pk", filter=has & Q(**{worse: mine}))
-            aggregates[f"{d.key}_equal"] = Count("pk", filter=has & Q(**{d.key: mine}))
-        counts = chosen.aggregate(**aggregates)
+    grouped = bool(chosen_label)
     lines = []
     for d in DEFINITIONS:
         value = getattr(report, d.key)
@@ -196,7 +198,7 @@ def benchmark(report: IndicatorReport) -> IndicatorBenchmark:
                 definition=d,
                 value=value,
                 shown=show(d, value),
-                peer_text=_peer_text(d, value, counts, chosen is not None),
+                peer_text=_peer_text(d, value, counts, grouped),
                 references=references_for(d.key),
             )
         )

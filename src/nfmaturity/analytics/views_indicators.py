@@ -46,7 +46,7 @@ def indicators_page(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "analytics/indicators_page.html",
         {
             "enterprise": enterprise,
-            "benchmarks": [benchmark(r) for r in reports],
+            "benchmarks": [benchmark(r, enterprise) for r in reports],
             "can_report": can_report(request.user, enterprise),
             "years_to_report": _years_to_report(),
             "reported_years": {r.year for r in reports},
@@ -106,7 +106,7 @@ def indicators_panel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "analytics/indicators_panel.html",
         {
             "enterprise": enterprise,
-            "bench": benchmark(latest) if latest is not None else None,
+            "bench": benchmark(latest, enterprise) if latest is not None else None,
             "can_report": can_report(request.user, enterprise),
         },
     )
