@@ -62,7 +62,9 @@ def test_from_conclusion_to_verification_through_the_pages(
     )
     assert "已批准并发送第 1 版评估结果" in sent_page.text
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(
+        9
+    ):  # measured 7: session, user, membership, formal, parties, versions, points
         results = enterprise.get(f"{base}/results/")
     assert results.status_code == 200
     assert "确认评估结果，无异议" in results.text and "对具体要求提出异议" in results.text
