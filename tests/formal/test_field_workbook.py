@@ -152,3 +152,34 @@ def test_names_that_look_like_formulas_stay_text(onsite: Onsite) -> None:  # noq
     data = download(onsite.client(1), onsite)
     cell = load_workbook(BytesIO(data))["填写说明"].cell(row=1, column=1)
     assert cell.data_type == "s" and str(cell.value).startswith("=1+1有限公司")
+
+
+def test_a_not_applicable_changed_in_the_workbook_loses_its_confirmation(onsite: Onsite) -> None:  # noqa: F811
+    first, second = onsite.requirements[:2]
+    for rid in (first, second):
+        svc.set_expert_rating(
+            formal=onsite.formal.pk,
+            actor=onsite.user(1),
+            requirement_id=rid,
+            value="na",
+            reason="无该工序",
+            expected_version=0,
+        )
+    ExpertRating.objects.filter(value="na").update(na_confirmed_by=onsite.user(0))
+    client = onsite.client(1)
+    wb = load_workbook(BytesIO(download(client, onsite)))
+    ws = wb[SHEET]
+    for row in range(2, ws.max_row + 1):
+        rid = ws.cell(row=row, column=COL["要求编号"]).value
+        if rid == first:  # another reason: the 组长 must confirm again
+            ws.cell(row=row, column=COL["不适用理由"]).value = "该工序已外包"
+        if rid == second:  # only a note: the confirmation stays
+            ws.cell(row=row, column=COL["备注"]).value = "现场核实"
+    out = BytesIO()
+    wb.save(out)
+    response = upload(client, onsite, out.getvalue())
+    assert client.post(response["Location"], {}).status_code == 302
+    changed = ExpertRating.objects.get(requirement_id=first, member=onsite.members[1])
+    kept = ExpertRating.objects.get(requirement_id=second, member=onsite.members[1])
+    assert (changed.reason, changed.na_confirmed_by_id) == ("该工序已外包", None)
+    assert (kept.note, kept.na_confirmed_by_id) == ("现场核实", onsite.user(0).pk)
