@@ -234,4 +234,4 @@ def test_the_indicators_page_costs_one_aggregate_per_year(
     # the navigation's link to the enterprise
     with django_assert_num_queries(8):
         page = client.get(f"/analytics/indicators/{world.enterprise.pk}/").content.decode()
-    assert page.count("高于同组 90% 的企业（同组 5 家，持平计一半）") == 2
+    assert page.count("高于同组 100% 的企业（同组 5 家，持平计一半）") == 2  # 50 against 0, 10, 20, 30, 40
