@@ -84,13 +84,6 @@ class AuditAction(models.TextChoices):
     RECTIFICATION_SUBMITTED = "plan.rectification_submitted", "提交弱项整改措施"
     RECTIFICATION_CONFIRMED = "plan.rectification_confirmed", "组长确认整改措施"
     RECTIFICATION_RETURNED = "plan.rectification_returned", "组长退回整改措施"
-    # The improvement plan and rectification (nfmaturity.plans).
-    IMPROVEMENT_PLAN_CREATED = "plan.created", "保存提升计划"
-    IMPROVEMENT_ACTION_UPDATED = "plan.action_updated", "修改提升计划事项"
-    IMPROVEMENT_ACTION_STATUS = "plan.action_status", "变更提升计划事项状态"
-    RECTIFICATION_SUBMITTED = "plan.rectification_submitted", "提交弱项整改措施"
-    RECTIFICATION_CONFIRMED = "plan.rectification_confirmed", "组长确认整改措施"
-    RECTIFICATION_RETURNED = "plan.rectification_returned", "组长退回整改措施"
     POLICY_RULE_CREATED = "analytics.rule_created", "新建筛选规则"
     POLICY_RULE_UPDATED = "analytics.rule_updated", "修改筛选规则"
     POLICY_RULE_DELETED = "analytics.rule_deleted", "删除筛选规则"
