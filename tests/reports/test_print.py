@@ -59,6 +59,8 @@ def test_the_results_page_prints_cleanly(self_case: SelfCase, live_server, page,
     page.emulate_media(media="print")
     assert page.locator("header.navbar").is_hidden()
     assert page.locator("#explain").is_hidden()  # the side panel
+    page.wait_for_selector(".report-files:has-text('版结果')", state="attached")  # the panel htmx loaded
+    assert all(not el.is_visible() for el in page.locator(".report-files").all())  # download links
     for selector in ("a.btn", "button.btn", "form button"):
         assert all(not el.is_visible() for el in page.locator(selector).all()), selector
     # The bars print their colour and the page keeps the whole radar within the A4 width (about 700 CSS px).
