@@ -38,12 +38,16 @@ def regulator(hand: HandData, persona: str = "regulator") -> Client:
 
 
 @pytest.mark.django_db
-def test_every_number_on_the_dashboard_lists_as_many_enterprises(hand: HandData) -> None:
-    client = regulator(hand)
+@pytest.mark.parametrize("persona", ["regulator", "hunan_regulator", "national_regulator"])
+def test_every_number_on_the_dashboard_lists_as_many_enterprises(hand: HandData, persona: str) -> None:
+    """An enterprise registered at the province itself ("广西（全省）") is counted in the row "广西壮族自治区
+    （未细分）", whose link lists it alone, not the whole province."""
+    enterprise("广西有色集团有限公司", "G5", "450000")
+    client = regulator(hand, persona)
     pages = [client.get(reverse("analytics:dashboard")).content.decode()]
     pages.append(client.get(reverse("analytics:domains"), HTTP_HX_REQUEST="true").content.decode())
     links = [(url.replace("&amp;", "&"), int(n)) for page in pages for url, n in LINK.findall(page)]
-    assert len(links) > 40
+    assert len(links) > 20
     for url, n in links:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -121,3 +125,19 @@ def test_query_counts_do_not_grow_with_the_data(hand: HandData, django_assert_nu
     for url, expected in paths:
         with django_assert_num_queries(expected):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_heat_map_cell_lists_the_enterprises_it_averages(hand: HandData) -> None:
+    group = enterprise("广西有色集团有限公司", "G5", "450000")  # registered at the province itself
+    add_result(group, when="2026-06-01", grade=2, total="2.00", domains={hand.d1: ("4",), hand.d2: ("3",)})
+    client = regulator(hand)
+    page = client.get(reverse("analytics:domains"), HTTP_HX_REQUEST="true").content.decode()
+    rows = dict(re.findall(r'<th scope="row"[^>]*>([^<]+)</th>\s*<td[^>]*><a href="([^"]+)"', page))
+    assert set(rows) == {"河池市", "百色市", "广西壮族自治区（未细分）"}
+    listed = {label: names(client, url.replace("&amp;", "&")) for label, url in rows.items()}
+    assert listed == {
+        "河池市": ["金城江矿业有限公司", "南丹锡业有限公司"],  # D2 (the first column): E1 1.0 before A 2.0
+        "百色市": ["百色铝业有限公司"],
+        "广西壮族自治区（未细分）": ["广西有色集团有限公司"],
+    }

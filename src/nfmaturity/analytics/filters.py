@@ -167,6 +167,9 @@ class Drill:
     kind: str = ""  # the latest result's kind (自评估 / 正式评估)
     result_year: int | None = None  # has a result submitted that year (the trend table)
     domain: str = ""  # show (and sort by) this capability domain's maturity
+    # Registered exactly at this division (the "（未细分）" row: an enterprise registered at the level of the
+    # area itself, e.g. "广西（全省）", has no finer division to be counted under).
+    at: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict, *, domains: set[str]) -> Drill:
@@ -181,7 +184,9 @@ class Drill:
         status = query.get("status", "")
         kind = query.get("kind", "")
         domain = query.get("domain", "")
+        at = query.get("at", "")
         return cls(
+            at=at if at.isdigit() and len(at) == 6 else "",
             grade=level("grade"),
             min_grade=level("min_grade"),
             status=status if status in STATUS_LABELS else "",
@@ -220,6 +225,8 @@ class Drill:
             )
         if self.domain:
             queryset = queryset.filter(latest_result__isnull=False)
+        if self.at:  # inside the viewer's scope already: this only narrows it
+            queryset = queryset.filter(region_code=self.at)
         return queryset
 
     def params(self) -> dict[str, str]:
@@ -244,4 +251,6 @@ class Drill:
             out.append(f"{self.result_year} 年有提交的结果")
         if self.domain:
             out.append(f"能力域：{self.domain}")
+        if self.at:
+            out.append(f"登记在{regions.full_name(self.at)}（未细分）")
         return out

@@ -252,7 +252,9 @@ def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
         overall.add(n, grade, total)
         code = row["division"] + "0" * (6 - len(row["division"]))
         if code not in by_region:
-            by_region[code] = Tally(_region_label(area, code), {"region": code} if code != area else {})
+            by_region[code] = Tally(
+                _region_label(area, code), {"region": code} if code != area else {"at": code}
+            )
         by_region[code].add(n, grade, total)
         by_size[row["size"]].add(n, grade, total)
         by_above[row["above_scale"]].add(n, grade, total)
@@ -349,6 +351,7 @@ class DomainFigures:
     heat_domains: list[str]  # the heat map's columns, weakest first
     heat_rows: list[tuple[str, str, list[Decimal | None]]]  # (division label, code or "", cells)
     region_heading: str
+    area: str = ""  # the division the figures cover; a heat row with code "" is registered exactly there
 
 
 def domain_figures(user: AnyUser, filters: DashboardFilter) -> DomainFigures:
@@ -406,7 +409,7 @@ def domain_figures(user: AnyUser, filters: DashboardFilter) -> DomainFigures:
         (_region_label(area, code), code if code != area else "", [heat[code].get(name) for name in columns])
         for code in sorted(heat, key=lambda c: (-weight[c], c))
     ]
-    return DomainFigures(domains, columns, rows, regions.subdivision_heading(area))
+    return DomainFigures(domains, columns, rows, regions.subdivision_heading(area), area)
 
 
 def subdomain_averages(user: AnyUser, filters: DashboardFilter, domain: str) -> list[dict[str, Any]]:

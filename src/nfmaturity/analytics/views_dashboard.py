@@ -142,7 +142,10 @@ def domains(request: AuthenticatedRequest) -> HttpResponse:
                     value,
                     present.heat_class(value),
                     present.drill_url(
-                        filters.with_(region=code or filters.region), domain=name, sort="domain"
+                        filters.with_(region=code or filters.region),
+                        domain=name,
+                        sort="domain",
+                        at="" if code else figures.area,
                     ),
                 )
                 for name, value in zip(figures.heat_domains, cells, strict=True)
