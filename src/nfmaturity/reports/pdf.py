@@ -7,7 +7,10 @@ without it WeasyPrint falls back to fontTools and a report takes seconds instead
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -48,7 +51,8 @@ def html_to_pdf(html: str, base_url: str | None = None, *, stylesheets: tuple[Pa
 
     check_fonts()
     sheets = [_base_stylesheet(), *(CSS(filename=str(path)) for path in stylesheets)]
-    return bytes(HTML(string=html, base_url=base_url).write_pdf(stylesheets=sheets))
+    with _collector_paused():
+        return bytes(HTML(string=html, base_url=base_url).write_pdf(stylesheets=sheets))
 
 
 def render_html(content: ReportContent) -> str:
@@ -70,12 +74,28 @@ def render_html(content: ReportContent) -> str:
     )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """WeasyPrint allocates hundreds of thousands of short-lived objects; each of the garbage collector's
+    full passes then walks the whole Django process as well. Measured on the 722-requirement formal report:
+    1.1–1.2 s of CPU with the collector on, 0.9 s with it paused for the rendering. The previous state is
+    restored; the cycles left behind are collected by the next pass as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def content_to_pdf(content: ReportContent) -> bytes:
     from weasyprint import HTML
 
     check_fonts()
     document = HTML(string=render_html(content), base_url=str(STYLESHEET.parent))
-    return bytes(document.write_pdf(stylesheets=[_stylesheet()]))
+    with _collector_paused():
+        return bytes(document.write_pdf(stylesheets=[_stylesheet()]))
 
 
 def build_pdf(result: Result) -> bytes:
