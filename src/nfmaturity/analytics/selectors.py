@@ -281,7 +281,9 @@ def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
     # 3. Verification states of the enterprises overseen (listed, never counted, when not verified).
     states = {
         row["verification"]: row["n"]
-        for row in viewer.filters.apply(overseen_enterprises(user))
+        # Without the year filter: an enterprise waiting for verification has no result to have a year.
+        for row in viewer.filters.with_(year=None)
+        .apply(overseen_enterprises(user))
         .values("verification")
         .annotate(n=Count("pk"))
         .order_by()
