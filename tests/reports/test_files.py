@@ -241,3 +241,22 @@ def test_the_excel_file_carries_the_saved_plan_and_is_made_again_when_the_plan_c
         load_workbook(BytesIO(file_path(report).read_bytes()))["改进计划"].iter_rows(values_only=True)
     )
     assert rows[1][9] == "信息中心 王工"
+
+
+def test_a_file_the_worker_never_finished_is_shown_as_failed_and_retried(
+    world: World, submitted: Assessment
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    result = _result(submitted)
+    asked = request_report(result=result, fmt=ReportFormat.XLSX, actor=None)  # queued, no worker takes it
+    ReportFile.objects.filter(pk=asked.report.pk).update(requested_at=timezone.now() - timedelta(hours=2))
+    client = world.client("ent_admin")
+    panel = client.get(f"/reports/results/{result.pk}/files/", **HTMX).content.decode()
+    assert "生成失败：等待后台任务进程超时" in panel and "重试生成 Excel" in panel
+    assert 'hx-trigger="every 1s"' not in panel
+    _ask(client, result, "xlsx")
+    report = ReportFile.objects.get(pk=asked.report.pk)
+    assert report.state == ReportState.DONE

@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from nfmaturity.assessments.models import Result
+from nfmaturity.assessments.models import AssessmentKind, Result
 from nfmaturity.reports.models import ReportFile, ReportFormat, ReportState
 
 EXTENSIONS = {ReportFormat.PDF: ".pdf", ReportFormat.DOCX: ".docx", ReportFormat.XLSX: ".xlsx"}
@@ -29,6 +29,18 @@ CONTENT_TYPES = {
 }
 # What the page says about a failure whose cause is not one of ours (the log has the details).
 GENERIC_FAILURE = "生成报告时发生内部错误，请稍后重试；如仍失败，请联系平台管理员。"
+ABANDONED = "等待后台任务进程超时（进程可能未运行或已多次中断），请重试；如仍失败，请联系平台管理员。"
+
+
+def abandoned(report: ReportFile) -> bool:
+    """Queued or running for longer than the queue would ever keep trying (each attempt may hold the task for
+    ``retry`` seconds, up to ``max_attempts`` times): the worker gave up on it or none is running. The page
+    shows it as failed with a retry."""
+    if not report.is_pending:
+        return False
+    patience = settings.NFM_TASK_RETRY * (settings.NFM_TASK_ATTEMPTS + 1)
+    since = report.started_at or report.requested_at
+    return since is not None and (timezone.now() - since).total_seconds() > patience
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,7 @@ def request_report(
                 )
                 return Requested(report, queued=False)
             return Requested(report, queued=True)
-        if report.is_pending:
+        if report.is_pending and not abandoned(report):
             return Requested(report, queued=False)
         if report.is_done and _present(report) and not is_stale(report, changed_since):
             return Requested(report, queued=False)
@@ -174,15 +186,9 @@ def fail(report_id: int, message: str) -> None:
 
 def download_name(report: ReportFile) -> str:
     assessment = report.result.assessment
-    kind = "正式评估" if assessment.kind == "formal" else "自评估"
+    kind = "正式评估" if assessment.kind == AssessmentKind.FORMAL else "自评估"
     what = "评分导出" if report.format == ReportFormat.XLSX else "评估报告"
     return (
         f"{assessment.enterprise.name}-{assessment.get_sector_display()}{kind}{what}"
         f"-第{report.result.version}版{EXTENSIONS[ReportFormat(report.format)]}"
     )
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return ""
-    return f"{size / 1048576:.1f} MB" if size >= 1048576 else f"{max(1, round(size / 1024))} KB"

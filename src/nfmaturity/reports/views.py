@@ -19,7 +19,7 @@ from nfmaturity.assessments.access import get_assessment_for_user
 from nfmaturity.assessments.selectors import latest_result
 from nfmaturity.reports import files, jobs
 from nfmaturity.reports.access import ResultAccess, get_report_for_user, get_result_for_user
-from nfmaturity.reports.models import ReportFormat
+from nfmaturity.reports.models import ReportFormat, ReportState
 from nfmaturity.reports.selectors import files_of_assessment
 from nfmaturity.reports.xlsx import CONTENT_TYPE, next_workbook
 
@@ -31,6 +31,9 @@ def _panel_context(access: ResultAccess) -> dict[str, object]:
     excel = current.get(ReportFormat.XLSX)
     if excel is not None and excel.is_done and files.is_stale(excel, jobs.plan_changed_at(result)):
         del current[ReportFormat.XLSX]  # made before the plan last changed: offered to be made again
+    for report in current.values():
+        if files.abandoned(report):  # shown as failed, with a retry (no write in a GET)
+            report.state, report.error = ReportState.FAILED, files.ABANDONED
     formats = [(fmt, current.get(fmt.value)) for fmt in ReportFormat]
     return {
         "result": result,

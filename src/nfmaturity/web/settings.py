@@ -223,15 +223,17 @@ LOGGING = {
 # django-q2). One worker process by default: on SQLite every write waits for the one write lock (WAL is on).
 INSTALLED_APPS += ["django_q"]
 NFM_TASK_TIMEOUT = env_int("NFM_TASK_TIMEOUT", 120)  # seconds a task may run before the worker is killed
+# django-q2 wants retry > timeout, or a slow task would be handed out twice.
+NFM_TASK_RETRY = env_int("NFM_TASK_RETRY", NFM_TASK_TIMEOUT + 60)
+NFM_TASK_ATTEMPTS = 3
 Q_CLUSTER = {
     "name": "nfm",
     "label": "后台任务",
     "orm": "default",
     "workers": env_int("NFM_TASK_WORKERS", 1),
     "timeout": NFM_TASK_TIMEOUT,
-    # django-q2 wants retry > timeout, or a slow task would be handed out twice.
-    "retry": env_int("NFM_TASK_RETRY", NFM_TASK_TIMEOUT + 60),
-    "max_attempts": 3,
+    "retry": NFM_TASK_RETRY,
+    "max_attempts": NFM_TASK_ATTEMPTS,
     "poll": 0.5,
     "catch_up": False,
     "ack_failures": True,
