@@ -67,7 +67,9 @@ def test_the_downloads_panel_makes_polls_and_downloads(  # type: ignore[no-untyp
     assert download.suggested_filename.endswith("-第1版.xlsx")
     overview = {
         row[0]: row[1]
-        for row in load_workbook(BytesIO(Path(download.path()).read_bytes()))["概况"].iter_rows(values_only=True)
+        for row in load_workbook(BytesIO(Path(download.path()).read_bytes()))["概况"].iter_rows(
+            values_only=True
+        )
     }
     assert overview["总分精确值"] == result.total
 

@@ -54,7 +54,9 @@ def _wait_for(check: Callable[[], object], seconds: float) -> object:
 
 def test_serve_keeps_a_task_worker_running_and_stops_it(tmp_path: Path) -> None:
     port = free_port()
-    env = env_for(tmp_path, NFM_DEBUG="true", NFM_SECRET_KEY="test-only-secret-key-for-serve-0123456789abcdef")
+    env = env_for(
+        tmp_path, NFM_DEBUG="true", NFM_SECRET_KEY="test-only-secret-key-for-serve-0123456789abcdef"
+    )
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         [*NFM, "serve", "--port", str(port), "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT
