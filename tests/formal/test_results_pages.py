@@ -126,6 +126,10 @@ def test_from_conclusion_to_verification_through_the_pages(
     assert not re.search(
         r"总分|\d\.\d\d", ok.text.split('id="verified"')[1].split("</dl>")[0]
     )  # grade, no score
+    # The report's QR code links here with both values in the query: the record shows at once.
+    scanned = Client().get("/formal/verify/", {"number": formal.result_number, "code": formal.check_code})
+    assert scanned.status_code == 200 and "验证通过" in scanned.text
+    assert Client().get("/formal/verify/", {"number": formal.result_number, "code": "X"}).status_code == 404
     timeline = admin.get(f"{base}/timeline/", HTTP_HX_REQUEST="true")
     assert "发布评估结果" in timeline.text and "企业提出异议" in timeline.text
     assert admin.get(f"{base}/reopen/").status_code == 200

@@ -15,10 +15,15 @@ from nfmaturity.formal.forms_results import VerifyForm
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    """A POST, so numbers and codes stay out of server logs and browser history."""
-    if request.method != "POST":
+    """The form posts, so numbers and codes typed in stay out of server logs and browser history. The QR code
+    on a report carries both in its link (``?number=…&code=…``): such a GET is checked at once, under the same
+    throttle, so scanning a certificate shows its record."""
+    if request.method == "POST":
+        form = VerifyForm(request.POST)
+    elif request.GET.get("number") and request.GET.get("code"):
+        form = VerifyForm({"result_number": request.GET["number"], "check_code": request.GET["code"]})
+    else:
         return render(request, "formal/public_verify.html", {"form": VerifyForm()})
-    form = VerifyForm(request.POST)
     address = client_address(request)
     if public.is_throttled(address):
         return render(
