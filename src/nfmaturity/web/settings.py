@@ -42,6 +42,9 @@ CSRF_TRUSTED_ORIGINS = env_list("NFM_CSRF_TRUSTED_ORIGINS", [])
 # over HTTPS, HSTS, and the proxy's X-Forwarded-Proto trusted to say the request came in over HTTPS.
 # NFM_SECURE_COOKIES is its former name, still read so existing deployments keep their cookies secure.
 HTTPS = env_bool("NFM_HTTPS", env_bool("NFM_SECURE_COOKIES", False))
+# The platform's public address ("https://nfm.example.cn"), for links that leave it: the QR code on a report
+# points to the public verification page there. Empty: the first allowed host is used.
+NFM_SITE_URL = env_str("NFM_SITE_URL", "")
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:
