@@ -69,6 +69,12 @@ def test_from_conclusion_to_verification_through_the_pages(
     assert results.status_code == 200
     assert "确认评估结果，无异议" in results.text and "对具体要求提出异议" in results.text
     assert "优秀经验甲" in results.text and 'id="grade"' in results.text
+    # The report downloads of the version shown (the panel itself is tested in tests/reports).
+    version_one = formal.versions.get().result
+    assert f"/reports/results/{version_one.pk}/files/" in results.text
+    assert (
+        enterprise.get(f"/reports/results/{version_one.pk}/files/", HTTP_HX_REQUEST="true").status_code == 200
+    )
     contested = first_requirement(formal, 3)
     refused = enterprise.post(f"{base}/results/contest/", {"requirement_id": contested, "argument": ""})
     assert refused.status_code == 422
