@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.test import Client
 
 from nfmaturity.analytics.models import IndicatorReport, PolicyRule
 from nfmaturity.analytics.rules import example
 from nfmaturity.analytics.services import create_rule
 from nfmaturity.assessments.models import Assessment
+from tests.access_support import session_cookies, status_of
 from tests.web.test_access_matrix import LOGIN, NONE_SIGNED_IN, PERSONAS, Row, expect
 
 from .conftest import World
@@ -146,23 +146,7 @@ def ids(module_world: World, django_db_blocker: object) -> Iterator[dict[str, ob
 
 @pytest.fixture(scope="module")
 def sessions(module_world: World, ids: dict[str, object], django_db_blocker: object) -> dict[str, str]:
-    out = {}
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        for persona in PERSONAS[1:]:
-            client = Client()
-            client.force_login(module_world.users[persona])  # type: ignore[arg-type]
-            out[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return out
-
-
-def _status(sessions: dict[str, str], persona: str, method: str, url: str, data: dict[str, str]) -> int:
-    client = Client(raise_request_exception=False)
-    if persona in sessions:
-        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[persona]
-    with transaction.atomic():
-        status = (client.get(url) if method == "GET" else client.post(url, data)).status_code
-        transaction.set_rollback(True)
-    return status
+    return session_cookies(module_world.users, PERSONAS[1:], django_db_blocker)
 
 
 def test_the_matrix_covers_exactly_the_routes() -> None:
@@ -177,7 +161,7 @@ def test_each_persona_gets_the_status_the_matrix_says(
     url = row.url.format(**ids)
     expected = row.get if method == "GET" else row.post
     data = {name: value.format(**ids) for name, value in row.data}
-    got = {persona: _status(sessions, persona, method, url, data) for persona in PERSONAS}
+    got = {persona: status_of(sessions, persona, method, url, data) for persona in PERSONAS}
     wrong = {p: f"expected {expected[p]}, got {got[p]}" for p in PERSONAS if got[p] != expected[p]}
     assert not wrong, f"{method} {url}: {wrong}"
 

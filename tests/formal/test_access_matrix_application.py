@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import Client, override_settings
 
 from nfmaturity.accounts.models import OrganisationKind
@@ -29,6 +28,7 @@ from nfmaturity.formal.models import (
     PlanKind,
     RelationKind,
 )
+from tests.access_support import session_cookies, status_of
 from tests.web.conftest import World
 
 from .factory import make_experts, make_formal, seat_team
@@ -370,24 +370,8 @@ def users(module_world: World, django_db_blocker: object, media_root: Path) -> I
 
 @pytest.fixture(scope="module")
 def sessions(users: dict[str, object], django_db_blocker: object) -> dict[str, str]:
-    out = {}
     personas: dict[str, object] = users["personas"]  # type: ignore[assignment]
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        for persona in PERSONAS[1:]:
-            client = Client()
-            client.force_login(personas[persona])  # type: ignore[arg-type]
-            out[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return out
-
-
-def _status(sessions: dict[str, str], persona: str, method: str, url: str, data: dict[str, str]) -> int:
-    client = Client(raise_request_exception=False)
-    if persona in sessions:
-        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[persona]
-    with transaction.atomic():
-        status = (client.get(url) if method == "GET" else client.post(url, data)).status_code
-        transaction.set_rollback(True)
-    return status
+    return session_cookies(personas, PERSONAS[1:], django_db_blocker)
 
 
 def test_the_matrix_covers_exactly_the_routes() -> None:
@@ -403,7 +387,7 @@ def test_each_persona_gets_the_status_the_matrix_says(
     url = row.url.format(**ids)
     expected = row.get if method == "GET" else row.post
     data = {name: value.format(**ids) for name, value in row.data}
-    got = {persona: _status(sessions, persona, method, url, data) for persona in PERSONAS}
+    got = {persona: status_of(sessions, persona, method, url, data) for persona in PERSONAS}
     wrong = {p: f"expected {expected[p]}, got {got[p]}" for p in PERSONAS if got[p] != expected[p]}
     assert not wrong, f"{method} {url}: {wrong}"
 

@@ -16,15 +16,11 @@ import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from nfmaturity.accounts.models import Role
@@ -38,6 +34,7 @@ from nfmaturity.assessments.services import (
     withdraw_assessment,
 )
 from nfmaturity.enterprises.models import CodeClaim, Enterprise, SectorChoice
+from tests.access_support import session_cookies, status_of
 
 from .conftest import WORKED_CHECK, World, fill
 
@@ -555,31 +552,7 @@ def ids(module_world: World, django_db_blocker: object, media_root: Path) -> dic
 def sessions(module_world: World, ids: dict[str, object], django_db_blocker: object) -> dict[str, str]:
     """Each persona's session cookie, made once. One client per persona serves every request: a Client
     loads the whole middleware stack on its first request (WhiteNoise alone indexes every static file)."""
-    out = {}
-    with django_db_blocker.unblock():
-        for persona in PERSONAS[1:]:
-            client = Client()
-            client.force_login(module_world.users[persona])
-            out[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return out
-
-
-CLIENTS: dict[str, Client] = {}
-
-
-def _status(sessions: dict[str, str], persona: str, method: str, url: str, data: dict[str, str]) -> int:
-    """One request in a savepoint rolled back afterwards, with the persona's session cookie put back
-    (a logout or a removal must not leak into the next request); rate-limit counters in the cache are
-    cleared too."""
-    client = CLIENTS.setdefault(persona, Client(raise_request_exception=False))
-    client.cookies = SimpleCookie()
-    if persona in sessions:
-        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[persona]
-    with transaction.atomic():
-        status = (client.get(url) if method == "GET" else client.post(url, data)).status_code
-        transaction.set_rollback(True)
-    cache.clear()
-    return status
+    return session_cookies(module_world.users, PERSONAS[1:], django_db_blocker)
 
 
 # ---- the tests -------------------------------------------------------------------------------------------------
@@ -593,7 +566,7 @@ def test_each_persona_gets_the_status_the_matrix_says(
     url = row.url.format(**ids)
     expected = row.get if method == "GET" else row.post
     data = {name: value.format(**ids) for name, value in row.data}
-    got = {persona: _status(sessions, persona, method, url, data) for persona in PERSONAS}
+    got = {persona: status_of(sessions, persona, method, url, data) for persona in PERSONAS}
     wrong = {p: f"expected {expected[p]}, got {got[p]}" for p in PERSONAS if got[p] != expected[p]}
     assert not wrong, f"{method} {url}: {wrong}"
 
