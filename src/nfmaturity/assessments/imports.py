@@ -194,7 +194,7 @@ def preview_workbook(*, assessment: Assessment, actor: User, parsed: ParsedUploa
         )
 
 
-def _lift_sqlite_parameter_cap() -> None:
+def lift_sqlite_parameter_cap() -> None:
     """Let one bulk statement carry a whole sector on SQLite.
 
     Django 5.2 assumes SQLite's old compile-time limit of 999 parameters per statement and splits bulk
@@ -223,7 +223,7 @@ def apply_workbook_import(
 
     If any rating to be written changed since the preview, nothing is written. Returns the number written.
     """
-    _lift_sqlite_parameter_cap()
+    lift_sqlite_parameter_cap()
     with transaction.atomic():
         # Lock order as every write (see services): the assessment first, then what hangs off it.
         assessment = lock_for_writing(actor, workbook_import.assessment_id)

@@ -28,7 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from nfmaturity.assessments.catalogs import SectorView, catalog
 from nfmaturity.assessments.errors import WorkbookRejectedError
-from nfmaturity.assessments.imports import ParsedUpload, _lift_sqlite_parameter_cap
+from nfmaturity.assessments.imports import ParsedUpload, lift_sqlite_parameter_cap
 from nfmaturity.assessments.models import ImportState, RatingValue, WorkbookImport
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import EventSpec, record_events
@@ -259,7 +259,7 @@ def apply(
     *, formal: FormalAssessment, actor: User, import_pk: int, take_workbook: Collection[str] = ()
 ) -> int:
     """Write the previewed changes and the chosen conflicts, all or nothing. Returns the number written."""
-    _lift_sqlite_parameter_cap()
+    lift_sqlite_parameter_cap()
     with transaction.atomic():
         locked = lock(formal)
         seat = _writable_seat(actor, locked)

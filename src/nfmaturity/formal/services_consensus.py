@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F
 
 from nfmaturity.assessments.catalogs import SectorView
-from nfmaturity.assessments.imports import _lift_sqlite_parameter_cap
+from nfmaturity.assessments.imports import lift_sqlite_parameter_cap
 from nfmaturity.assessments.models import RatingRecord, RatingValue
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import EventSpec, record_event, record_events
@@ -199,7 +199,7 @@ def _joined_reasons(reasons: list[str]) -> str:
 
 def accept_unanimous(*, formal: FormalAssessment | int, actor: User) -> int:
     """Settle every unsettled requirement whose votes all agree, as 一致, in a constant number of queries."""
-    _lift_sqlite_parameter_cap()
+    lift_sqlite_parameter_cap()
     with transaction.atomic():
         locked = lock(formal)
         seat_for_write(actor, locked)
