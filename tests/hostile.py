@@ -211,7 +211,9 @@ def _fully_rated(sector: Sector) -> bytes:
         data,
         {
             SHEET_XML: lambda x: re.sub(
-                rf'<c r="{RATING}(\d+)" s="3" t="n" />',
+                # openpyxl writes an empty cell as "<c … />" with the standard library's XML writer and as
+                # "<c …></c>" with lxml (installed with python-docx): both are matched.
+                rf'<c r="{RATING}(\d+)" s="3" t="n"(?:\s*/>|></c>)',
                 lambda m: _text_cell(f"{RATING}{m.group(1)}", "全部满足"),
                 x,
             )
