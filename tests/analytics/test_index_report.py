@@ -103,3 +103,11 @@ def test_only_overseers_get_it(hand: HandData) -> None:
     request = RequestFactory().get("/reports/index/")
     request.user = AnonymousUser()
     assert index_report.index_page(request).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_dashboard_offers_it_and_its_page_lists_the_years(hand: HandData) -> None:
+    regulator = hand.world.client("regulator")
+    assert 'href="/reports/index/"' in regulator.get("/analytics/").text
+    page = regulator.get("/reports/index/")
+    assert page.status_code == 200 and "2026 年" in page.text and "下载 PDF" in page.text

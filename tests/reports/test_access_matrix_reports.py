@@ -36,6 +36,7 @@ ROUTES = {
     "reports/assessments/<int:assessment_pk>/files/",
     "reports/results/<int:result_pk>/next-workbook/",
     "reports/files/<int:pk>/download/",
+    "reports/index/",
 }
 PERSONAS = (
     "anonymous",
@@ -103,6 +104,13 @@ ROWS: list[tuple[str, str, dict[str, int], dict[str, int]]] = [
         "reports/assessments/<int:assessment_pk>/files/",
         "/reports/assessments/{self_assessment}/files/",
         SELF_READ,
+        expect(NOT_ALLOWED),
+    ),
+    # The yearly index report: every regulator for its own jurisdiction, and the platform admin.
+    (
+        "reports/index/",
+        "/reports/index/",
+        expect(404, regulator=200, hunan_regulator=200, national_regulator=200, platform_admin=200),
         expect(NOT_ALLOWED),
     ),
     # A formal assessment's panel is reached by its result, never through the self-assessment helper.

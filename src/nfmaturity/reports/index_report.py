@@ -40,11 +40,14 @@ from nfmaturity.enterprises.access import jurisdiction_of
 from nfmaturity.enterprises.models import SizeClass
 from nfmaturity.reports.charts import SVG_FONT
 from nfmaturity.reports.fonts import DOCX_BODY_FONT, register_for_matplotlib
-from nfmaturity.reports.pdf import html_to_pdf
+from nfmaturity.reports.pdf import STATIC, html_to_pdf
 
 BAR = "#2b6cb0"
 WEAK = "#d08a16"
 MOVERS_LISTED = 200  # the table lists at most this many movers each way; the counts cover all of them
+
+# Its own layout on top of the report defaults (a file: the CSP test forbids <style> in templates).
+STYLESHEET = STATIC / "index_report.css"
 
 
 @dataclass
@@ -219,7 +222,7 @@ def render_html(report: IndexReport) -> str:
 
 
 def build_pdf(report: IndexReport) -> bytes:
-    return html_to_pdf(render_html(report))
+    return html_to_pdf(render_html(report), stylesheets=(STYLESHEET,))
 
 
 # ---- Word ------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from nfmaturity.reports import views
+from nfmaturity.reports import index_report, views
 
 app_name = "reports"
 
@@ -9,4 +9,6 @@ urlpatterns: list[URLPattern] = [
     path("assessments/<int:assessment_pk>/files/", views.assessment_panel, name="assessment_panel"),
     path("results/<int:result_pk>/next-workbook/", views.next_workbook_download, name="next_workbook"),
     path("files/<int:pk>/download/", views.download, name="download"),
+    # The jurisdiction's yearly 数字化转型指数报告 (regulators and the platform admin).
+    path("index/", index_report.index_page, name="index_report"),
 ]
