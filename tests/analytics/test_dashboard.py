@@ -40,11 +40,11 @@ from nfmaturity.assessments.models import (
     Assessment,
     AssessmentKind,
     AssessmentState,
-    LatestResult,
     Result,
     ResultScore,
     ScoreKind,
 )
+from nfmaturity.assessments.results import latest_pointer, point_latest
 from nfmaturity.enterprises.models import Enterprise, VerificationState
 from nfmaturity.enterprises.services import register_enterprise
 from tests.web.conftest import PASSWORD, World, profile, regulator
@@ -109,9 +109,7 @@ def add_result(
             **{c: Decimal(v) if v is not None else None for c, v in zip(SCORE_NAMES, padded, strict=True)},
         )
     if latest:
-        LatestResult.objects.update_or_create(
-            enterprise=enterprise, defaults={"result": result, "grade": grade}
-        )
+        point_latest([latest_pointer(result, assessment)])
     return result
 
 

@@ -24,6 +24,7 @@ from nfmaturity.assessments.models import (
     ResultScore,
     ScoreKind,
 )
+from nfmaturity.assessments.results import latest_pointer, point_latest
 from nfmaturity.enterprises.models import Enterprise, VerificationState
 
 DOMAINS = ("组织", "技术", "数据", "资源", "数字化运营", "数字化生产", "数字化服务", "数字化成效")
@@ -114,13 +115,12 @@ def make_result(
     )
     latest = (
         Result.objects.filter(assessment__enterprise=enterprise, assessment__state=AssessmentState.SUBMITTED)
+        .select_related("assessment")
         .order_by("-assessment__submitted_at", "-version")
         .first()
     )
     assert latest is not None
-    LatestResult.objects.update_or_create(
-        enterprise=enterprise, defaults={"result": latest, "grade": latest.grade}
-    )
+    point_latest([latest_pointer(latest, latest.assessment)])
     return result
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from nfmaturity.assessments.models import LatestResult
+from nfmaturity.assessments.models import Assessment, AssessmentKind, AssessmentState, LatestResult
 from nfmaturity.assessments.services import start_self_assessment, submit_assessment
 from nfmaturity.audit.models import AuditAction, AuditEvent
 from nfmaturity.enterprises.models import SectorChoice
@@ -75,6 +75,14 @@ def test_publication_numbers_the_result_and_makes_it_the_enterprises_latest(
     assert published.state == FormalState.PUBLISHED and published.published_result is not None
     latest = LatestResult.objects.get(enterprise=world.enterprise)
     assert latest.result_id == published.published_result.pk != self_result.pk
+    # Counted like a submission dated by its publication, and the pointer carries its figures.
+    assessment = Assessment.objects.get(pk=formal.assessment_id)
+    assert assessment.state == AssessmentState.SUBMITTED and assessment.submitted_at == published.published_at
+    assert (latest.total_shown, latest.kind, latest.submitted_at) == (
+        published.published_result.total_shown,
+        AssessmentKind.FORMAL,
+        published.published_at,
+    )
 
     # Locked: writes of every part refuse a published assessment.
     with pytest.raises(WrongStateError):
@@ -151,3 +159,5 @@ def test_reopening_without_another_result_clears_the_latest_pointer(world: World
     assert LatestResult.objects.filter(enterprise=world.enterprise).exists()
     pub.reopen(formal=formal, actor=world.users["body_admin"], reason="更正")
     assert not LatestResult.objects.filter(enterprise=world.enterprise).exists()
+    reopened = Assessment.objects.get(pk=formal.assessment_id)
+    assert reopened.state == AssessmentState.DRAFT and reopened.submitted_at is None

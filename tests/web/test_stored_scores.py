@@ -13,6 +13,7 @@ from django.apps import apps
 from nfmaturity.assessments.models import (
     SCORE_COLUMNS,
     Assessment,
+    AssessmentKind,
     AssessmentState,
     LatestResult,
     RatingValue,
@@ -134,7 +135,20 @@ def test_latest_result_follows_each_submission(world: World) -> None:
         fill(assessment, ratings, admin)
         result = submit_assessment(assessment=assessment, actor=admin)
         pointer = LatestResult.objects.get(enterprise=world.enterprise)
-        assert (pointer.result_id, pointer.grade) == (result.pk, result.grade)
+        assessment.refresh_from_db()
+        assert (
+            pointer.result_id,
+            pointer.grade,
+            pointer.total_shown,
+            pointer.submitted_at,
+            pointer.kind,
+        ) == (
+            result.pk,
+            result.grade,
+            Decimal(result.total_shown),
+            assessment.submitted_at,
+            AssessmentKind.SELF,
+        )
     first, second = Result.objects.order_by("pk")
     assert second.grade > first.grade  # the pointer moved on to the newer, better result
     assert_latest_tied()

@@ -124,7 +124,7 @@ class DashboardFilter:
         if self.above:
             queryset = queryset.filter(above_scale=self.above == "1")
         if self.year is not None:
-            queryset = queryset.filter(latest_result__result__assessment__submitted_at__year=self.year)
+            queryset = queryset.filter(latest_result__submitted_at__year=self.year)
         return queryset
 
     def params(self) -> dict[str, str]:
@@ -201,7 +201,7 @@ class Drill:
         if self.min_grade is not None:
             queryset = queryset.filter(latest_result__grade__gte=self.min_grade)
         if self.kind:
-            queryset = queryset.filter(latest_result__result__assessment__kind=self.kind)
+            queryset = queryset.filter(latest_result__kind=self.kind)
         if self.status == "assessed":
             queryset = queryset.filter(latest_result__isnull=False)
         elif self.status == "never":
@@ -211,9 +211,7 @@ class Drill:
                 Exists(Assessment.objects.filter(enterprise=OuterRef("pk"), state=AssessmentState.DRAFT))
             )
         elif self.status == "stale":
-            queryset = queryset.filter(
-                latest_result__result__assessment__submitted_at__lt=timezone.now() - STALE_AFTER
-            )
+            queryset = queryset.filter(latest_result__submitted_at__lt=timezone.now() - STALE_AFTER)
         if self.result_year is not None:
             queryset = queryset.filter(
                 Exists(

@@ -214,7 +214,7 @@ def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
     area = viewer.area
     length = _region_length(area)
     cutoff = timezone.now() - STALE_AFTER
-    latest = "latest_result__result__"
+    latest = "latest_result__"  # the pointer's copies of the result's figures: no join beyond it
 
     # 1. By (division, size, 规上, grade, year, kind, stale): overall, pyramid, region, size, 规上, year, kind.
     main = list(
@@ -223,10 +223,10 @@ def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
             "above_scale",
             division=Substr("region_code", 1, length),
             grade=F("latest_result__grade"),
-            year=ExtractYear(f"{latest}assessment__submitted_at"),
-            kind=F(f"{latest}assessment__kind"),
+            year=ExtractYear(f"{latest}submitted_at"),
+            kind=F(f"{latest}kind"),
             stale=Case(
-                When(**{f"{latest}assessment__submitted_at__lt": cutoff}, then=Value(True)),
+                When(**{f"{latest}submitted_at__lt": cutoff}, then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             ),
@@ -456,12 +456,12 @@ def drill_rows(user: AnyUser, filters: DashboardFilter, drill: Drill, sort: str)
     when a domain is asked for, that domain's maturity; ordered by ``sort`` (a key of filters.SORTS)."""
     viewer = viewer_of(user, filters)
     rows = drill.apply(scope(user, viewer))
-    latest = "latest_result__result__"
+    latest = "latest_result__"  # the pointer's copies of the result's figures: no join beyond it
     rows = rows.annotate(
         latest_total=F(f"{latest}total_shown"),
         latest_grade=F("latest_result__grade"),
-        latest_at=F(f"{latest}assessment__submitted_at"),
-        latest_kind=F(f"{latest}assessment__kind"),
+        latest_at=F(f"{latest}submitted_at"),
+        latest_kind=F(f"{latest}kind"),
     )
     if drill.domain:
         figure = ResultScore.objects.filter(

@@ -286,7 +286,15 @@ class LatestResult(models.Model):
 
     enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="latest_result")
     result = models.OneToOneField(Result, on_delete=models.CASCADE, related_name="+")
-    grade = models.PositiveSmallIntegerField(choices=GradeLevel.choices)  # the result's, for GROUP BY
+    # Copies of the result's and its assessment's figures the dashboard groups and filters by, so its
+    # GROUP BYs join this table alone (at 50 000 enterprises the joins through Result and Assessment cost
+    # most of the national dashboard's time: docs/architecture.md, 存储的评分). The result and the
+    # assessment's submission never change once stored, so the copies cannot drift; they are written
+    # only by ``results.point_latest``.
+    grade = models.PositiveSmallIntegerField(choices=GradeLevel.choices)
+    total_shown = models.DecimalField(max_digits=4, decimal_places=2, null=True)
+    submitted_at = models.DateTimeField(null=True)
+    kind = models.CharField(max_length=8, choices=AssessmentKind.choices, default=AssessmentKind.SELF)
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} → {self.result_id}"

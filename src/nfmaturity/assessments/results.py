@@ -23,6 +23,7 @@ from nfmaturity.assessments.models import (
     SCORE_COLUMNS,
     SCORE_DECIMALS,
     Assessment,
+    LatestResult,
     RatingRecord,
     RatingValue,
     Result,
@@ -179,6 +180,29 @@ def store_result(assessment: Assessment, outcome: ScoreResult, *, version: int =
     # The indexable copy of the domain and sub-domain figures, in the same transaction (one query).
     ResultScore.objects.bulk_create(score_records(result, score_rows(fields)))
     return result
+
+
+def latest_pointer(result: Result, assessment: Assessment) -> LatestResult:
+    """The (unsaved) pointer that makes ``result`` its enterprise's latest, with the copied figures."""
+    return LatestResult(
+        enterprise_id=assessment.enterprise_id,
+        result=result,
+        grade=result.grade,
+        total_shown=result.total_shown,
+        submitted_at=assessment.submitted_at,
+        kind=assessment.kind,
+    )
+
+
+def point_latest(pointers: list[LatestResult]) -> None:
+    """Make each pointer's result its enterprise's latest: one upsert, safe against a concurrent one for the
+    same enterprise (the later statement wins). Every writer of ``LatestResult`` goes through here."""
+    LatestResult.objects.bulk_create(
+        pointers,
+        update_conflicts=True,
+        unique_fields=["enterprise"],
+        update_fields=["result", "grade", "total_shown", "submitted_at", "kind"],
+    )
 
 
 def score_records(result: Result, rows: list[ScoreFigures]) -> list[ResultScore]:

@@ -32,12 +32,11 @@ from nfmaturity.assessments.models import (
     Assessment,
     AssessmentState,
     Attachment,
-    LatestResult,
     RatingRecord,
     RatingValue,
     Result,
 )
-from nfmaturity.assessments.results import compute, store_result
+from nfmaturity.assessments.results import compute, latest_pointer, point_latest, store_result
 from nfmaturity.assessments.selectors import requirement_label
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
@@ -425,20 +424,9 @@ def submit_assessment(*, assessment: Assessment | int, actor: User) -> Result:
         locked.submitted_at = timezone.now()
         locked.submitted_by = actor
         locked.save(update_fields=["state", "submitted_at", "submitted_by"])
-        # The enterprise's latest result is now this one: one upsert, safe against a concurrent submission
-        # of another of its assessments (the later statement wins; both are "now").
-        LatestResult.objects.bulk_create(
-            [
-                LatestResult(
-                    enterprise_id=locked.enterprise_id,
-                    result=result,
-                    grade=result.grade,
-                )
-            ],
-            update_conflicts=True,
-            unique_fields=["enterprise"],
-            update_fields=["result", "grade"],
-        )
+        # The enterprise's latest result is now this one (one upsert, safe against a concurrent submission
+        # of another of its assessments: the later statement wins; both are "now").
+        point_latest([latest_pointer(result, locked)])
         record_event(
             actor=actor,
             action=AuditAction.ASSESSMENT_SUBMITTED,

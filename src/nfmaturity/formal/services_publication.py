@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from nfmaturity.accounts.notifications import notify
-from nfmaturity.assessments.models import AssessmentKind, AssessmentState, LatestResult, Result
+from nfmaturity.assessments.models import Assessment, AssessmentKind, AssessmentState, LatestResult, Result
+from nfmaturity.assessments.results import latest_pointer, point_latest
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
 from nfmaturity.formal.access import Party
@@ -180,17 +181,14 @@ def publish(*, formal: FormalAssessment | int, actor: User) -> FormalAssessment:
                 "grade": version.result.grade,
             },
         )
-        # From now on the formal result is the enterprise's latest (statistics and registry read this).
-        LatestResult.objects.bulk_create(
-            [
-                LatestResult(
-                    enterprise_id=locked.enterprise_id, result=version.result, grade=version.result.grade
-                )
-            ],
-            update_conflicts=True,
-            unique_fields=["enterprise"],
-            update_fields=["result", "grade"],
+        # The formal assessment is now submitted like a self-assessment is (its date is the publication's):
+        # statistics read the submission date and state of the assessment behind a result.
+        Assessment.objects.filter(pk=locked.assessment_id).update(
+            state=AssessmentState.SUBMITTED, submitted_at=now, submitted_by=actor
         )
+        locked.assessment.state, locked.assessment.submitted_at = AssessmentState.SUBMITTED, now
+        # From now on the formal result is the enterprise's latest (statistics and registry read this).
+        point_latest([latest_pointer(version.result, locked.assessment)])
         notify(
             [*enterprise_admins(locked), *team_users(locked)],
             f"正式评估结果已发布，结果编号 {locked.result_number}",
@@ -209,7 +207,7 @@ def _previous_latest(formal: FormalAssessment) -> Result | None:
         Q(assessment__kind=AssessmentKind.SELF, assessment__state=AssessmentState.SUBMITTED)
         | Q(assessment__kind=AssessmentKind.FORMAL, assessment__formal__state=S.PUBLISHED)
     )
-    return candidates.order_by("-created_at", "-version").first()
+    return candidates.select_related("assessment").order_by("-created_at", "-version").first()
 
 
 def reopen(*, formal: FormalAssessment | int, actor: User, reason: str) -> Reopening:
@@ -249,13 +247,16 @@ def reopen(*, formal: FormalAssessment | int, actor: User, reason: str) -> Reope
             ),
             details={"result_number": number},
         )
+        Assessment.objects.filter(pk=locked.assessment_id).update(
+            state=AssessmentState.DRAFT, submitted_at=None, submitted_by=None
+        )
         pointer = LatestResult.objects.filter(enterprise_id=locked.enterprise_id, result_id=published or 0)
         if published is not None and pointer.exists():
             before = _previous_latest(locked)
             if before is None:
                 pointer.delete()
             else:
-                pointer.update(result=before, grade=before.grade)
+                point_latest([latest_pointer(before, before.assessment)])
         notify(
             [*enterprise_admins(locked), *team_users(locked)],
             f"正式评估（原结果编号 {number}）已被评估机构重新开启：{reason}",

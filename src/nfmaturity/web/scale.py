@@ -36,7 +36,13 @@ from nfmaturity.assessments.models import (
     Result,
     ResultScore,
 )
-from nfmaturity.assessments.results import ScoreFigures, score_records, score_rows, stored_fields
+from nfmaturity.assessments.results import (
+    ScoreFigures,
+    latest_pointer,
+    score_records,
+    score_rows,
+    stored_fields,
+)
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
 from nfmaturity.catalog.loader import content_hash
@@ -282,12 +288,7 @@ def _write_batch(
             Result(assessment=a, version=1, catalog_hash=digest, **outcome.fields) for a, outcome in planned
         ]
         _insert(Result, results)
-        LatestResult.objects.bulk_create(
-            LatestResult(
-                enterprise_id=results[i].assessment.enterprise_id, result=results[i], grade=results[i].grade
-            )
-            for i in newest
-        )
+        LatestResult.objects.bulk_create(latest_pointer(results[i], results[i].assessment) for i in newest)
         _insert(
             ResultScore,
             [
