@@ -53,6 +53,7 @@ ROUTES = {
     "formal/<int:pk>/consensus/accept-unanimous/",
     "formal/<int:pk>/consensus/open/",
     "formal/<int:pk>/consensus/close/",
+    "formal/<int:pk>/consensus/resume/",
     "formal/<int:pk>/agreement/",
 }
 
@@ -168,6 +169,7 @@ def build(world: World, body: Organisation, experts: list[ExpertProfile]) -> Dat
         "formal/<int:pk>/consensus/accept-unanimous/": reverse("formal:consensus_unanimous", args=[pk]),
         "formal/<int:pk>/consensus/open/": reverse("formal:consensus_open", args=[pk]),
         "formal/<int:pk>/consensus/close/": reverse("formal:consensus_close", args=[pk]),
+        "formal/<int:pk>/consensus/resume/": reverse("formal:consensus_resume", args=[pk]),
         "formal/<int:pk>/agreement/": reverse("formal:agreement", args=[pk]),
     }
     return Data(onsite, clients, urls)
@@ -237,6 +239,11 @@ ONSITE: dict[str, tuple[dict[str, int], dict[str, int]]] = {
         expect(enterprise=403, body_admin=403, leader=302, submitted=403, rater=403, strangers=404),
     ),
     "formal/<int:pk>/consensus/close/": (
+        SAFE_ONLY,
+        expect(enterprise=403, body_admin=403, leader=302, submitted=403, rater=403, strangers=404),
+    ),
+    # Refused in this state (the message says why) but the 组长 may ask: a redirect with the message.
+    "formal/<int:pk>/consensus/resume/": (
         SAFE_ONLY,
         expect(enterprise=403, body_admin=403, leader=302, submitted=403, rater=403, strangers=404),
     ),

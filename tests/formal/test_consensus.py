@@ -128,6 +128,17 @@ def test_accept_unanimous_then_close(split: Onsite, django_assert_max_num_querie
     # The score is computed from the settled ratings only.
     score = compute(split.formal.assessment, allow_unrated=False)
     assert score.total > 0
+    # The 组长 may take the team back to the consensus, with a reason, to change a settled rating.
+    with pytest.raises(PermissionDenied):
+        svc.resume_consensus(formal=split.formal.pk, actor=split.user(1), reason="改一项")
+    with pytest.raises(FormalError, match="原因"):
+        svc.resume_consensus(formal=split.formal.pk, actor=split.user(0), reason=" ")
+    svc.resume_consensus(formal=split.formal.pk, actor=split.user(0), reason="一项证据需复核")
+    split.formal.refresh_from_db()
+    assert split.formal.state == FormalState.CONSENSUS
+    assert AuditEvent.objects.filter(action=AuditAction.CONSENSUS_RESUMED, reason="一项证据需复核").exists()
+    with pytest.raises(FormalError, match="评分合议"):
+        svc.resume_consensus(formal=split.formal.pk, actor=split.user(0), reason="再来一次")
 
 
 def test_agreement_figures_are_exact(split: Onsite) -> None:

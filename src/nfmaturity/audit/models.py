@@ -64,6 +64,7 @@ class AuditAction(models.TextChoices):
     EXPERT_RATINGS_REOPENED = "formal.expert_ratings_reopened", "组长重新开放专家评分"
     CONSENSUS_OPENED = "formal.consensus_opened", "开始评分合议"
     CONSENSUS_CLOSED = "formal.consensus_closed", "结束评分合议"
+    CONSENSUS_RESUMED = "formal.consensus_resumed", "返回评分合议"
     UNANIMOUS_ACCEPTED = "formal.unanimous_accepted", "采纳全部一致评分"
     FIELD_WORKBOOK_IMPORTED = "formal.field_workbook_imported", "导入现场评估表"
     REQUIREMENT_SETTLED = "formal.requirement_settled", "合议确定评分"

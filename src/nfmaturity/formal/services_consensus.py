@@ -304,6 +304,23 @@ def close_consensus(*, formal: FormalAssessment | int, actor: User) -> None:
         )
 
 
+def resume_consensus(*, formal: FormalAssessment | int, actor: User, reason: str) -> None:
+    """The 组长 takes the team back from the conclusion to the consensus (CONCLUSION → CONSENSUS), with a
+    reason: a settled rating must change before the result is sent — or after the body admin reopened a
+    published assessment, which lands in the conclusion. Earlier result versions stay as they were; the
+    next one sent is a new version."""
+    reason = reason.strip()
+    if not reason:
+        raise FormalError("返回评分合议须说明原因")
+    with transaction.atomic():
+        locked = lock(formal)
+        seat = seat_for_write(actor, locked)
+        if not seat.is_leader:
+            raise PermissionDenied
+        require(locked, "返回评分合议", FormalState.CONCLUSION)
+        move(locked, FormalState.CONSENSUS, actor=actor, action=AuditAction.CONSENSUS_RESUMED, reason=reason)
+
+
 # ---- reads for the consensus pages
 
 

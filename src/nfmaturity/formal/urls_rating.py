@@ -25,5 +25,6 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/consensus/accept-unanimous/", c.consensus_unanimous, name="consensus_unanimous"),
     path("<int:pk>/consensus/open/", c.consensus_open, name="consensus_open"),
     path("<int:pk>/consensus/close/", c.consensus_close, name="consensus_close"),
+    path("<int:pk>/consensus/resume/", c.consensus_resume, name="consensus_resume"),
     path("<int:pk>/agreement/", c.agreement, name="agreement"),
 ]

@@ -224,6 +224,19 @@ def consensus_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def consensus_resume(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    formal, _ = get_formal_for_user(request.user, pk, act_as=frozenset({Party.LEADER}))
+    try:
+        svc.resume_consensus(formal=formal.pk, actor=request.user, reason=request.POST.get("reason", ""))
+    except FormalError as exc:
+        messages.error(request, exc.message)
+        return redirect("formal:hub", pk=formal.pk)
+    messages.success(request, "已返回评分合议：修改合议评分后，请重新结束合议并发送新版本结果。")
+    return redirect("formal:consensus", pk=formal.pk)
+
+
+@login_required
 @require_safe
 def agreement(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Raters' agreement: the body admin (from the consensus on) and the 组长 (once he has submitted)."""
