@@ -174,7 +174,10 @@ def _crawl(watch: CspWatch, base: str, start: list[str], limit: int = 40) -> set
         seen_shapes.add(shape)
         visited.add(path)
         watch.visit(base + path)
-        for href in watch.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+        # A link marked ``download`` gives a file, not a page.
+        for href in watch.page.eval_on_selector_all(
+            "a[href]:not([download])", "els => els.map(e => e.getAttribute('href'))"
+        ):
             target = urlsplit(href)
             if not target.netloc and target.path.startswith("/"):
                 queue.append(target.path)
