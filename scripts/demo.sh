@@ -3,5 +3,5 @@
 # http://127.0.0.1:8000 (the demo logins are printed on start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh fonts-noto-cjk libharfbuzz-subset0
+bash scripts/setup.sh fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
 exec .venv/bin/nfm demo "$@"

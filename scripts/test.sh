@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh chromium fonts-noto-cjk libharfbuzz-subset0 poppler-utils postgresql-15 libreoffice-calc-nogui libreoffice-writer-nogui
+bash scripts/setup.sh chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils postgresql-15 libreoffice-calc-nogui libreoffice-writer-nogui
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "==> 代码格式与静态检查"
