@@ -501,3 +501,16 @@ class Reopening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.formal_id} {self.reopened_at:%Y-%m-%d}"
+
+
+class VerifyThrottle(models.Model):
+    """Failed public verifications (``formal.public``) from one client address in its current window. Kept in
+    the database, not in a process's memory, so all server processes and app servers count the same
+    attempts. The table stays small: when a new window starts, rows of ended windows are deleted."""
+
+    address = models.CharField(max_length=64, unique=True)
+    window_start = models.DateTimeField(db_index=True)
+    failures = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.failures}"
