@@ -90,6 +90,11 @@ class AuditAction(models.TextChoices):
     POLICY_RULE_DELETED = "analytics.rule_deleted", "删除筛选规则"
     POLICY_RULE_EXPORTED = "analytics.rule_exported", "导出规则匹配企业"
     INDICATORS_SAVED = "analytics.indicators_saved", "填报技术经济指标"
+    REPORT_REQUESTED = "report.requested", "申请生成评估报告文件"
+    REPORT_DOWNLOADED = "report.downloaded", "下载评估报告文件"
+    NEXT_WORKBOOK_DOWNLOADED = "report.workbook_downloaded", "下载预填评估工作簿"
+    INDEX_REPORT_REQUESTED = "report.index_requested", "申请生成数字化转型指数报告"
+    INDEX_REPORT_DOWNLOADED = "report.index_downloaded", "下载数字化转型指数报告"
 
 
 class ActionField(models.CharField):  # type: ignore[type-arg]
