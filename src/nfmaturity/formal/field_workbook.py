@@ -2,9 +2,11 @@
 
 It is the self-assessment workbook format (``nfmaturity.workbook``: the same safe reader and limits, per-row
 versions, text never a formula), written for the subset of rows, so the same reader reads it back. The import
-follows ``assessments.imports``: parse outside any transaction, preview in a short one (a row whose rating
-changed on the platform after the download is a conflict; by default the platform's value is kept), then
-apply all or nothing with a constant number of statements. The pending preview is a ``WorkbookImport`` of the
+follows ``assessments.imports`` and merges by the same rules (``assessments.workbook_merge``): parse outside
+any transaction, preview in a short one (a row whose rating changed on the platform after the download is a
+conflict; by default the platform's value is kept), then apply all or nothing with a constant number of
+statements. What is its own: only the expert's assigned rows, written to his ``ExpertRating``s, a changed
+不适用 losing its confirmation, and its audit actions. The pending preview is a ``WorkbookImport`` of the
 formal assessment's ``Assessment`` (never reachable from the self-assessment pages, which open only
 self-assessments), tied to the expert who uploaded it.
 """
@@ -13,11 +15,9 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Collection
+from functools import partial
 from io import BytesIO
-from typing import Any
 from xml.sax.saxutils import escape
 
 from django.contrib.auth.models import User
@@ -26,18 +26,18 @@ from django.http import Http404
 from django.utils import timezone
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from nfmaturity.assessments import workbook_merge as merging
 from nfmaturity.assessments.catalogs import SectorView, catalog
 from nfmaturity.assessments.errors import WorkbookRejectedError
 from nfmaturity.assessments.imports import ParsedUpload, lift_sqlite_parameter_cap
-from nfmaturity.assessments.models import ImportState, RatingValue, WorkbookImport
+from nfmaturity.assessments.models import ImportState, WorkbookImport
 from nfmaturity.audit.models import AuditAction
-from nfmaturity.audit.services import EventSpec, record_events
+from nfmaturity.audit.services import record_events
 from nfmaturity.catalog.model import Sector
 from nfmaturity.formal.models import ExpertRating, FormalAssessment, FormalState, TeamMember
 from nfmaturity.formal.services_rating import (
     FROZEN,
     assigned_rows,
-    requirement_label,
     seat_for_write,
     view_of,
 )
@@ -158,62 +158,6 @@ def _check_belongs(
         raise WorkbookRejectedError(problems)
 
 
-@dataclass(frozen=True)
-class _Diff:
-    changes: list[dict[str, Any]]
-    conflicts: list[dict[str, Any]]
-    unchanged: int
-    blank: int
-
-
-def _compare(view: SectorView, filled: FilledWorkbook, current: Mapping[str, ExpertRating]) -> _Diff:
-    """The same rules as the self-assessment import: a blank cell never erases; a row whose platform rating
-    changed after the download (its version differs) is a conflict."""
-    changes: list[dict[str, Any]] = []
-    conflicts: list[dict[str, Any]] = []
-    unchanged = blank = 0
-    for row in filled.rows:
-        old = current.get(row.requirement_id)
-        if row.rating is None and old is None:
-            blank += 1
-            continue
-        if row.rating is not None:
-            value = RatingValue(row.rating.value)
-        else:
-            assert old is not None
-            value = RatingValue(old.value)
-        reason = ""
-        if value == RatingValue.NOT_APPLICABLE:
-            reason = row.na_reason or (old.reason if old else "")
-        note = row.note or (old.note if old else "")
-        if old is not None and (old.value, old.reason, old.note) == (value, reason, note):
-            if row.rating is None:
-                blank += 1
-            else:
-                unchanged += 1
-            continue
-        entry: dict[str, Any] = {
-            "row_number": row.row_number,
-            "requirement_id": row.requirement_id,
-            "label": requirement_label(view, row.requirement_id),
-            "value": value.value,
-            "reason": reason,
-            "note": note,
-            "old_value": old.value if old else None,
-            "old_reason": old.reason if old else "",
-            "old_note": old.note if old else "",
-            "old_version": old.version if old else 0,
-        }
-        stale = (old.version if old else 0) != row.version if row.version is not None else old is not None
-        if stale:
-            entry["workbook_version"] = row.version
-            entry["updated_at"] = old.updated_at.isoformat() if old else ""
-            conflicts.append(entry)
-        else:
-            changes.append(entry)
-    return _Diff(changes, conflicts, unchanged, blank)
-
-
 def _writable_seat(actor: User, locked: FormalAssessment) -> TeamMember:
     seat = seat_for_write(actor, locked)
     require(locked, "导入现场评估表", FormalState.ONSITE)
@@ -231,17 +175,16 @@ def preview(*, formal: FormalAssessment, actor: User, parsed: ParsedUpload) -> W
         mine = assigned_rows(seat)
         _check_belongs(locked, view, mine, parsed.workbook)
         current = {r.requirement_id: r for r in ExpertRating.objects.filter(member=seat)}
-        diff = _compare(view, parsed.workbook, current)
-        return WorkbookImport.objects.create(
+        # A field workbook is always written with per-row versions: a row that lost its version is a
+        # conflict wherever he has a rating, whatever the export time says.
+        diff = merging.compare(view, parsed.workbook, current, since=None)
+        return merging.store_preview(
             assessment_id=locked.assessment_id,
             filename=parsed.filename,
             sha256=parsed.sha256,
-            changes=diff.changes,
-            conflicts=diff.conflicts,
-            exported_at=parsed.workbook.exported_at,
-            unchanged=diff.unchanged,
-            blank=diff.blank,
-            uploaded_by=actor,
+            filled=parsed.workbook,
+            diff=diff,
+            actor=actor,
         )
 
 
@@ -274,104 +217,41 @@ def apply(
             raise FormalError("该工作簿已导入过，请勿重复导入")
         view = view_of(locked)
         mine = assigned_rows(seat)
-        taken = [c for c in pending.conflicts if c["requirement_id"] in take_workbook]
-        writes = sorted([*pending.changes, *taken], key=lambda c: int(c["row_number"]))
+        todo = merging.plan(pending, take_workbook)
         current = {r.requirement_id: r for r in ExpertRating.objects.select_for_update().filter(member=seat)}
-        stale = [
-            w
-            for w in writes
-            if (current[w["requirement_id"]].version if w["requirement_id"] in current else 0)
-            != w["old_version"]
-        ]
+        stale = merging.stale(todo.writes, current)
         if stale:
-            first = stale[0]
-            raise FormalError(
-                f"导入未执行：{first['label']}（工作簿第{first['row_number']}行）"
-                f"{f'等 {len(stale)} 项要求' if len(stale) > 1 else ''}的评分在预览之后已被修改，未写入任何评分。"
-                "请重新上传工作簿，核对后再导入。"
-            )
-        lost = [w for w in writes if view.requirements[w["requirement_id"]].row not in mine]
+            raise FormalError(merging.stale_message(stale, "已被"))
+        lost = [w for w in todo.writes if view.requirements[w["requirement_id"]].row not in mine]
         if lost:
             raise FormalError("导入未执行：部分要求所在的能力子域已不再分配给您，请重新下载现场评估表。")
         now = timezone.now()
-        created: list[ExpertRating] = []
-        updated: list[tuple[ExpertRating, bool]] = []
-        olds: dict[str, dict[str, str] | None] = {}
-        for w in writes:
-            rating = current.get(w["requirement_id"])
-            if rating is None:
-                requirement = view.requirements[w["requirement_id"]]
-                rating = ExpertRating(
-                    formal=locked,
-                    member=seat,
-                    requirement_id=w["requirement_id"],
-                    row_id=requirement.row,
-                    level=int(requirement.level),
-                )
-                created.append(rating)
-                olds[w["requirement_id"]] = None
-            else:
-                olds[w["requirement_id"]] = {
-                    "value": rating.value,
-                    "reason": rating.reason,
-                    "note": rating.note,
-                }
-                keep = (rating.value, rating.reason) == (w["value"], w["reason"])
-                updated.append((rating, keep))
-            rating.value, rating.reason, rating.note = w["value"], w["reason"], w["note"]
-        ExpertRating.objects.bulk_create(created)
-        _update(updated, now)
-        events = [
-            EventSpec(
-                action=AuditAction.EXPERT_RATING_CHANGED,
-                obj=r,
-                old=olds[r.requirement_id],
-                new={
-                    "value": r.value,
-                    "reason": r.reason,
-                    "note": r.note,
-                    "requirement_id": r.requirement_id,
-                    "formal_id": locked.pk,
-                },
-            )
-            for r in [*created, *(u for u, _ in updated)]
-        ]
+
+        merged = merging.merge(todo.writes, current, view, partial(ExpertRating, formal=locked, member=seat))
+        ExpertRating.objects.bulk_create(merged.created)
+        keep = [_same_verdict(merged.olds[r.requirement_id], r) for r in merged.updated]
+        merging.update_ratings(
+            ExpertRating,
+            merged.updated,
+            also=(
+                "updated_at = %s, "
+                "na_confirmed_by_id = CASE WHEN v.column5 = 1 THEN {table}.na_confirmed_by_id ELSE NULL END, "
+                "na_confirmed_at = CASE WHEN v.column5 = 1 THEN {table}.na_confirmed_at ELSE NULL END"
+            ),
+            params=[connection.ops.adapt_datetimefield_value(now)],
+            flags=keep,
+        )
+        events = merging.rating_events(AuditAction.EXPERT_RATING_CHANGED, merged, formal_id=locked.pk)
         events.append(
-            EventSpec(
-                action=AuditAction.FIELD_WORKBOOK_IMPORTED,
-                obj=locked,
-                new={
-                    "file": pending.filename,
-                    "sha256": pending.sha256,
-                    "member_id": seat.pk,
-                    "changed": len(writes),
-                    "conflicts_from_workbook": len(taken),
-                    "conflicts_kept_platform": len(pending.conflicts) - len(taken),
-                },
+            merging.import_event(
+                AuditAction.FIELD_WORKBOOK_IMPORTED, locked, pending, todo, member_id=seat.pk
             )
         )
         record_events(actor=actor, events=events, organisation_id=locked.enterprise.organisation_id)
-        WorkbookImport.objects.filter(pk=pending.pk).update(state=ImportState.APPLIED, applied_at=now)
-    return len(writes)
+        merging.mark_applied(pending, now)
+    return len(todo.writes)
 
 
-def _update(rows: list[tuple[ExpertRating, bool]], now: datetime) -> None:
-    """One UPDATE … FROM (VALUES …) for every changed rating (see ``assessments.imports._update_ratings``);
-    a changed 不适用 loses its confirmation (``keep`` 0)."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(ExpertRating._meta.db_table)
-    values = ", ".join(["(CAST(%s AS BIGINT), %s, %s, %s, CAST(%s AS INTEGER))"] * len(rows))
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    params: list[Any] = [stamp]
-    for r, keep in rows:
-        params += [r.pk, r.value, r.reason, r.note, 1 if keep else 0]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET value = v.column2, reason = v.column3, note = v.column4, "
-            f"version = {table}.version + 1, updated_at = %s, "
-            f"na_confirmed_by_id = CASE WHEN v.column5 = 1 THEN {table}.na_confirmed_by_id ELSE NULL END, "
-            f"na_confirmed_at = CASE WHEN v.column5 = 1 THEN {table}.na_confirmed_at ELSE NULL END "
-            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
-            params,
-        )
+def _same_verdict(old: dict[str, str] | None, rating: ExpertRating) -> bool:
+    """A changed value or 不适用 reason loses the 组长's confirmation of 不适用; a changed note keeps it."""
+    return old is not None and (old["value"], old["reason"]) == (rating.value, rating.reason)
