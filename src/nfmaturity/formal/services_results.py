@@ -24,19 +24,16 @@ from nfmaturity.accounts.models import Membership, Role
 from nfmaturity.accounts.notifications import notify
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.errors import AssessmentError
-from nfmaturity.assessments.evidence import CheckedFile, check_upload
 from nfmaturity.assessments.models import RatingRecord, RatingValue, Result
 from nfmaturity.assessments.results import compute, store_result
 from nfmaturity.assessments.selectors import requirement_label
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
+from nfmaturity.formal import contest_files
 from nfmaturity.formal.access import TEAM, Party, parties
 from nfmaturity.formal.models import (
     ContestPoint,
     ContestState,
-    Evidence,
-    EvidenceLink,
-    EvidenceSource,
     FormalAssessment,
     FormalState,
     ResultVersion,
@@ -251,59 +248,45 @@ def contest(
 ) -> ContestPoint:
     """The enterprise contests one requirement of the sent result, with an argument and new evidence files.
 
-    The first point moves the assessment to 再次论证; more points may follow until the deadline."""
+    The first point moves the assessment to 再次论证; more points may follow until the deadline. The files
+    are checked and written before the transaction opens, and removed again if it refuses (``contest_files``).
+    """
     argument = argument.strip()
     if not argument:
         raise FormalError("请填写异议理由")
-    checked: list[tuple[UploadedFile[bytes], CheckedFile]] = []
-    for upload in files:
-        try:
-            checked.append((upload, check_upload(upload)))
-        except AssessmentError as exc:
-            raise FormalError(exc.message) from None
-    with transaction.atomic():
-        locked = lock(formal)
-        must_play(actor, locked, frozenset({Party.ENTERPRISE_ADMIN}), "只有企业管理员可以提出异议")
-        _open_for_contest(locked)
-        view = sector_view(locked.assessment.catalog_version, locked.assessment.sector)
-        if requirement_id not in view.requirements:
-            raise FormalError("评估标准中没有该要求")
-        version = latest_version(locked)
-        if version is None:
-            raise FormalError("尚未发送评估结果")
-        if ContestPoint.objects.filter(
-            formal=locked, result=version.result, requirement_id=requirement_id
-        ).exists():
-            raise FormalError(f"已对“{requirement_label(view, requirement_id)}”提出过异议")
-        point = ContestPoint.objects.create(
-            formal=locked,
-            result=version.result,
-            requirement_id=requirement_id,
-            argument=argument,
-            submitted_by=actor,
-            old_value=version.ratings.get(requirement_id, ""),
-        )
-        stored: list[Evidence] = []
-        try:
-            for upload, info in checked:
-                evidence = Evidence(
-                    formal=locked,
-                    source=EvidenceSource.ENTERPRISE,
-                    description=f"企业就异议提供的证据：{info.name}",
-                    collected_on=timezone.localdate(),
-                    collected_by=actor,
-                    original_name=info.name,
-                    extension=info.extension,
-                    content_type=info.content_type,
-                    size=info.size,
-                    sha256=info.sha256,
-                    contest_point=point,
-                )
-                # A small write of an already checked file; the row lock keeps the point and files together.
-                evidence.file.save(info.name, upload, save=False)
-                stored.append(evidence)
-                evidence.save()
-                EvidenceLink.objects.create(evidence=evidence, formal=locked, requirement_id=requirement_id)
+    checked = contest_files.check(files)
+    formal_pk = formal if isinstance(formal, int) else formal.pk
+    if checked:
+        # Early answers, so that a contest refused outright writes no file; all are asked again under the lock.
+        current = FormalAssessment.objects.filter(pk=formal_pk).first()
+        if current is not None:
+            must_play(actor, current, frozenset({Party.ENTERPRISE_ADMIN}), "只有企业管理员可以提出异议")
+            _open_for_contest(current)
+    stored = contest_files.store(formal_pk, actor, checked)
+    try:
+        with transaction.atomic():
+            locked = lock(formal_pk)
+            must_play(actor, locked, frozenset({Party.ENTERPRISE_ADMIN}), "只有企业管理员可以提出异议")
+            _open_for_contest(locked)
+            view = sector_view(locked.assessment.catalog_version, locked.assessment.sector)
+            if requirement_id not in view.requirements:
+                raise FormalError("评估标准中没有该要求")
+            version = latest_version(locked)
+            if version is None:
+                raise FormalError("尚未发送评估结果")
+            if ContestPoint.objects.filter(
+                formal=locked, result=version.result, requirement_id=requirement_id
+            ).exists():
+                raise FormalError(f"已对“{requirement_label(view, requirement_id)}”提出过异议")
+            point = ContestPoint.objects.create(
+                formal=locked,
+                result=version.result,
+                requirement_id=requirement_id,
+                argument=argument,
+                submitted_by=actor,
+                old_value=version.ratings.get(requirement_id, ""),
+            )
+            contest_files.attach(stored, point)
             details = {
                 "point_id": point.pk,
                 "requirement_id": requirement_id,
@@ -333,12 +316,9 @@ def contest(
                     new=details,
                     reason=argument,
                 )
-        except BaseException:
-            for evidence in stored:
-                if evidence.file.name:
-                    name, storage = evidence.file.name, evidence.file.storage
-                    storage.delete(name)
-            raise
+    except BaseException:
+        contest_files.discard(stored)
+        raise
     return point
 
 
