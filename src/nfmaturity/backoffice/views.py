@@ -280,7 +280,7 @@ def membership_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "backoffice/membership_remove.html",
-        _page(seat, "organisations", membership=membership, form=form),
+        _page(seat, "organisations", member=membership, form=form),
     )
 
 
