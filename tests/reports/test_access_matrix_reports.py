@@ -24,7 +24,7 @@ from nfmaturity.assessments.services import start_self_assessment, submit_assess
 from nfmaturity.enterprises.models import SectorChoice
 from nfmaturity.formal.models import TeamMember
 from nfmaturity.reports.files import store
-from nfmaturity.reports.models import ReportFile, ReportFormat
+from nfmaturity.reports.models import IndexReportFile, ReportFile, ReportFormat
 from tests.web.conftest import WORKED_CHECK, World, fill
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -37,6 +37,8 @@ ROUTES = {
     "reports/results/<int:result_pk>/next-workbook/",
     "reports/files/<int:pk>/download/",
     "reports/index/",
+    "reports/index/files/",
+    "reports/index/files/<int:pk>/download/",
 }
 PERSONAS = (
     "anonymous",
@@ -67,6 +69,7 @@ TEAM = dict(leader=200, team_expert=200, body_admin=200)
 SELF_READ = expect(404, **OWN, **OVERSEERS_A)
 UNSENT_READ = expect(404, **TEAM)
 PUBLISHED_READ = expect(404, **OWN, **TEAM, **OVERSEERS_A)
+OVERSEERS = dict(regulator=200, hunan_regulator=200, national_regulator=200, platform_admin=200)
 
 
 def redirected(statuses: dict[str, int]) -> dict[str, int]:
@@ -110,7 +113,22 @@ ROWS: list[tuple[str, str, dict[str, int], dict[str, int]]] = [
     (
         "reports/index/",
         "/reports/index/",
-        expect(404, regulator=200, hunan_regulator=200, national_regulator=200, platform_admin=200),
+        expect(404, **OVERSEERS),
+        # POSTed {"format": "xlsx"}: not a format of the index report (and no year).
+        expect(404, **{p: 422 for p in OVERSEERS}),
+    ),
+    ("reports/index/files/", "/reports/index/files/", expect(404, **OVERSEERS), expect(NOT_ALLOWED)),
+    # An index file belongs to the organisation that asked for it (广西's here); the platform admin may fetch any.
+    (
+        "reports/index/files/<int:pk>/download/",
+        "/reports/index/files/{index_file}/download/",
+        expect(404, regulator=200, platform_admin=200),
+        expect(NOT_ALLOWED),
+    ),
+    (
+        "reports/index/files/<int:pk>/download/",
+        "/reports/index/files/99999/download/",
+        expect(404),
         expect(NOT_ALLOWED),
     ),
     # A formal assessment's panel is reached by its result, never through the self-assessment helper.
@@ -188,7 +206,18 @@ def data(
             )
             return store(report, f"{result.pk}-{expert_detail}".encode()).pk
 
+        regulator = world.users["regulator"]
+        index_file = IndexReportFile.objects.create(
+            audience=f"org:{regulator.membership.organisation_id}",
+            organisation_id=regulator.membership.organisation_id,
+            jurisdiction="450000",
+            year=2026,
+            format=ReportFormat.PDF,
+            data_stamp="x",
+            requested_by=regulator,
+        )
         ids: dict[str, object] = {
+            "index_file": store(index_file, b"%PDF-1.4 index").pk,
             "self": own.pk,
             "self_assessment": assessment.pk,
             "unsent": unsent.pk,

@@ -1,7 +1,10 @@
 """Report files: asking for one (or reusing the finished one), the worker's steps, and the file on disk.
 
-One service per action, each in a short transaction that locks the row it changes; the slow part (building
-the document, writing the file) happens between them, in the worker, outside any transaction.
+The worker's steps (``claim_of``, ``set_progress``, ``store``, ``fail``) serve every kind of generated file (a
+result's ``ReportFile``, an ``IndexReportFile``): ``model`` says which table. One service per action, each in
+a short transaction that locks the row it changes; the slow part (building the document, writing the file)
+happens between them, in the worker, outside any transaction. Asking for a file and downloading one are
+audited (``record_download``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -19,7 +23,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nfmaturity.assessments.models import AssessmentKind, Result
-from nfmaturity.reports.models import ReportFile, ReportFormat, ReportState
+from nfmaturity.audit.models import AuditAction
+from nfmaturity.audit.services import record_event
+from nfmaturity.reports.models import GeneratedFile, ReportFile, ReportFormat, ReportState
+
+F = TypeVar("F", bound=GeneratedFile)
 
 EXTENSIONS = {ReportFormat.PDF: ".pdf", ReportFormat.DOCX: ".docx", ReportFormat.XLSX: ".xlsx"}
 CONTENT_TYPES = {
@@ -32,7 +40,7 @@ GENERIC_FAILURE = "生成报告时发生内部错误，请稍后重试；如仍�
 ABANDONED = "等待后台任务进程超时（进程可能未运行或已多次中断），请重试；如仍失败，请联系平台管理员。"
 
 
-def abandoned(report: ReportFile) -> bool:
+def abandoned(report: GeneratedFile) -> bool:
     """Queued or running for longer than the queue would ever keep trying (each attempt may hold the task for
     ``retry`` seconds, up to ``max_attempts`` times): the worker gave up on it or none is running. The page
     shows it as failed with a retry."""
@@ -53,7 +61,7 @@ def reports_dir() -> Path:
     return Path(settings.NFM_REPORTS_DIR)
 
 
-def file_path(report: ReportFile) -> Path:
+def file_path(report: GeneratedFile) -> Path:
     """The file on disk; refuses a stored path that would leave the reports directory."""
     root = reports_dir().resolve()
     path = (root / report.path).resolve()
@@ -72,47 +80,77 @@ def request_report(
 ) -> Requested:
     """Ask for the ``fmt`` file of ``result``: reuse it when finished or on its way, queue it again when it
     failed (a retry), its file went missing or what it shows changed after it was made (``changed_since``: the
-    improvement plan in the Excel file), create and queue it otherwise. The caller enqueues the work when
-    ``queued`` (after this transaction has committed, so the worker finds the row)."""
+    improvement plan in the Excel file), create and queue it otherwise. Every request is audited, reused or
+    not. The caller enqueues the work when ``queued`` (after this transaction has committed, so the worker
+    finds the row)."""
     expert_detail = expert_detail and fmt == ReportFormat.XLSX
     with transaction.atomic():
-        report = (
-            ReportFile.objects.select_for_update()
-            .filter(result=result, format=fmt, expert_detail=expert_detail)
-            .first()
+        asked = _request_report(result, fmt, actor, expert_detail, changed_since)
+        record_event(
+            actor=actor,
+            action=AuditAction.REPORT_REQUESTED,
+            obj=asked.report,
+            organisation_id=result.assessment.enterprise.organisation_id,
+            new={
+                "result": result.pk,
+                "version": result.version,
+                "format": str(fmt),
+                "expert_detail": expert_detail,
+                "queued": asked.queued,
+            },
         )
-        if report is None:
-            try:
-                with transaction.atomic():
-                    report = ReportFile.objects.create(
-                        result=result, format=fmt, expert_detail=expert_detail, requested_by=actor
-                    )
-            except IntegrityError:  # someone asked for the same file a moment ago: reuse theirs
-                report = ReportFile.objects.select_for_update().get(
-                    result=result, format=fmt, expert_detail=expert_detail
+    return asked
+
+
+def _request_report(
+    result: Result,
+    fmt: ReportFormat,
+    actor: User | None,
+    expert_detail: bool,
+    changed_since: datetime | None,
+) -> Requested:
+    report = (
+        ReportFile.objects.select_for_update()
+        .filter(result=result, format=fmt, expert_detail=expert_detail)
+        .first()
+    )
+    if report is None:
+        try:
+            with transaction.atomic():
+                report = ReportFile.objects.create(
+                    result=result, format=fmt, expert_detail=expert_detail, requested_by=actor
                 )
-                return Requested(report, queued=False)
-            return Requested(report, queued=True)
-        if report.is_pending and not abandoned(report):
+        except IntegrityError:  # someone asked for the same file a moment ago: reuse theirs
+            report = ReportFile.objects.select_for_update().get(
+                result=result, format=fmt, expert_detail=expert_detail
+            )
             return Requested(report, queued=False)
-        if report.is_done and _present(report) and not is_stale(report, changed_since):
-            return Requested(report, queued=False)
-        report.state = ReportState.QUEUED
-        report.progress = 0
-        report.error = ""
-        report.requested_by = actor
-        report.requested_at = timezone.now()
-        report.started_at = None
-        report.finished_at = None
-        report.save()
         return Requested(report, queued=True)
+    if report.is_pending and not abandoned(report):
+        return Requested(report, queued=False)
+    if report.is_done and present(report) and not is_stale(report, changed_since):
+        return Requested(report, queued=False)
+    requeue(report, actor)
+    return Requested(report, queued=True)
 
 
-def is_stale(report: ReportFile, changed_since: datetime | None) -> bool:
+def requeue(report: GeneratedFile, actor: User | None) -> None:
+    """Put a locked row back in the queue (a retry, a missing file, out-of-date content)."""
+    report.state = ReportState.QUEUED
+    report.progress = 0
+    report.error = ""
+    report.requested_by = actor
+    report.requested_at = timezone.now()
+    report.started_at = None
+    report.finished_at = None
+    report.save()
+
+
+def is_stale(report: GeneratedFile, changed_since: datetime | None) -> bool:
     return changed_since is not None and (report.finished_at is None or report.finished_at < changed_since)
 
 
-def _present(report: ReportFile) -> bool:
+def present(report: GeneratedFile) -> bool:
     try:
         return file_path(report).is_file()
     except FileNotFoundError:
@@ -120,10 +158,15 @@ def _present(report: ReportFile) -> bool:
 
 
 def claim(report_id: int) -> ReportFile | None:
+    """The worker takes a result's file job: None when there is nothing to do (done meanwhile, or deleted)."""
+    return claim_of(ReportFile, report_id)
+
+
+def claim_of(model: type[F], report_id: int) -> F | None:
     """The worker takes the job: None when there is nothing to do (done meanwhile, or deleted)."""
     with transaction.atomic():
-        report = ReportFile.objects.select_for_update().filter(pk=report_id).first()
-        if report is None or (report.state == ReportState.DONE and _present(report)):
+        report = model._default_manager.select_for_update().filter(pk=report_id).first()
+        if report is None or (report.state == ReportState.DONE and present(report)):
             return None
         report.state = ReportState.RUNNING
         report.progress = 5
@@ -134,18 +177,17 @@ def claim(report_id: int) -> ReportFile | None:
     return report
 
 
-def set_progress(report_id: int, percent: int) -> None:
-    ReportFile.objects.filter(pk=report_id, state=ReportState.RUNNING).update(
+def set_progress(report_id: int, percent: int, model: type[GeneratedFile] = ReportFile) -> None:
+    model._default_manager.filter(pk=report_id, state=ReportState.RUNNING).update(
         progress=max(0, min(99, percent))
     )
 
 
-def store(report: ReportFile, data: bytes) -> ReportFile:
+def store(report: F, data: bytes) -> F:
     """Write the file (to a temporary name, then renamed into place: a reader never sees half a file) and
     mark the job done with its size and SHA-256."""
     digest = hashlib.sha256(data).hexdigest()
-    relative = f"{report.result_id}/{report.format}-{'team-' if report.expert_detail else ''}{digest[:16]}"
-    relative += EXTENSIONS[ReportFormat(report.format)]
+    relative = f"{report.storage_stem()}{digest[:16]}{EXTENSIONS[ReportFormat(report.format)]}"
     target = reports_dir() / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
@@ -160,7 +202,7 @@ def store(report: ReportFile, data: bytes) -> ReportFile:
         Path(temporary).unlink(missing_ok=True)
         raise
     with transaction.atomic():
-        locked = ReportFile.objects.select_for_update().get(pk=report.pk)
+        locked = type(report)._default_manager.select_for_update().get(pk=report.pk)
         locked.state = ReportState.DONE
         locked.progress = 100
         locked.size = len(data)
@@ -172,10 +214,10 @@ def store(report: ReportFile, data: bytes) -> ReportFile:
     return locked
 
 
-def fail(report_id: int, message: str) -> None:
+def fail(report_id: int, message: str, model: type[GeneratedFile] = ReportFile) -> None:
     """Mark the job failed, with a Chinese message the page shows beside a retry button."""
     with transaction.atomic():
-        report = ReportFile.objects.select_for_update().filter(pk=report_id).first()
+        report = model._default_manager.select_for_update().filter(pk=report_id).first()
         if report is None:
             return
         report.state = ReportState.FAILED
@@ -192,3 +234,20 @@ def download_name(report: ReportFile) -> str:
         f"{assessment.enterprise.name}-{assessment.get_sector_display()}{kind}{what}"
         f"-第{report.result.version}版{EXTENSIONS[ReportFormat(report.format)]}"
     )
+
+
+def record_download(report: GeneratedFile, actor: User, *, organisation_id: int | None) -> None:
+    """The audit event of one download (who fetched which file, its hash), in its own short transaction."""
+    action = (
+        AuditAction.REPORT_DOWNLOADED
+        if isinstance(report, ReportFile)
+        else AuditAction.INDEX_REPORT_DOWNLOADED
+    )
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            action=action,
+            obj=report,
+            organisation_id=organisation_id,
+            new={"format": report.format, "sha256": report.sha256, "size": report.size},
+        )

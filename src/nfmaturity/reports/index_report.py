@@ -7,7 +7,8 @@ domains weakest first, and the movers (grade of the last result of the year agai
 The PDF goes through ``reports.pdf.html_to_pdf`` (WeasyPrint, CJK faces) with SVG charts drawn here; the Word
 file is written with python-docx with a matplotlib chart, as the assessment report does.
 
-The page (``index_page``) lets a regulator pick the year and download either file in one click.
+The files are built by the background worker (``jobs.generate_index``), asked for on the page in
+``reports.index_views``; ``reports.index_files`` says who may see them and when a finished one is reused.
 """
 
 from __future__ import annotations
@@ -18,20 +19,13 @@ from datetime import datetime
 from decimal import Decimal
 from html import escape
 from typing import Any
-from urllib.parse import quote
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import URLPattern, path
 from django.utils import timezone
-from django.views.decorators.http import require_safe
 from docx import Document
 from docx.shared import Mm, Pt
 
 from nfmaturity.accounts.access import AnyUser
-from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.analytics import selectors
 from nfmaturity.analytics.filters import DashboardFilter
 from nfmaturity.assessments.models import GradeLevel
@@ -369,48 +363,3 @@ def _movers_text(report: IndexReport) -> str:
         f"两个年度都有结果的企业中，等级上升 {report.rose} 家、下降 {report.fell} 家"
         f"（表中各列出至多 {MOVERS_LISTED} 家，升级按升幅从大到小）。"
     )
-
-
-# ---- the page and the downloads --------------------------------------------------------------------------
-
-
-def _years() -> list[int]:
-    this = timezone.localdate().year
-    return list(range(this, this - 8, -1))
-
-
-@login_required
-@require_safe
-def index_page(request: AuthenticatedRequest) -> HttpResponse:
-    """Pick a year, download the report as PDF or Word (one click each)."""
-    jurisdiction = jurisdiction_of(request.user)
-    if jurisdiction is None:
-        raise Http404
-    year_text = request.GET.get("year", "")
-    years = _years()
-    year = int(year_text) if year_text.isdigit() and int(year_text) in years else years[0]
-    fmt = request.GET.get("format", "")
-    if fmt in ("pdf", "docx"):
-        report = build_index_report(request.user, year)
-        data = build_pdf(report) if fmt == "pdf" else build_docx(report)
-        response = HttpResponse(
-            data,
-            content_type="application/pdf"
-            if fmt == "pdf"
-            else "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        )
-        name = quote(f"{report.title}.{fmt}")
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
-        return response
-    return render(
-        request,
-        "reports/index_page.html",
-        {
-            "jurisdiction_name": regions.jurisdiction_name(jurisdiction),
-            "years": years,
-            "year": year,
-        },
-    )
-
-
-urlpatterns: list[URLPattern] = [path("index/", index_page, name="index_report")]

@@ -24,13 +24,14 @@ from django.db.models import Max
 
 from nfmaturity.assessments.models import Result
 from nfmaturity.catalog.model import LEVELS
-from nfmaturity.reports import files
-from nfmaturity.reports.models import ReportFormat
+from nfmaturity.reports import files, index_files
+from nfmaturity.reports.models import IndexReportFile, ReportFormat
 from nfmaturity.scoring.display import format_truncated
 
 logger = logging.getLogger(__name__)
 
 TASK = "nfmaturity.reports.jobs.generate"
+INDEX_TASK = "nfmaturity.reports.jobs.generate_index"
 # The document builders of the other formats: module and function, imported when first needed so a missing
 # system library (WeasyPrint's pango) fails one job with a message instead of every page.
 BUILDERS = {
@@ -52,6 +53,12 @@ def enqueue(report_id: int) -> None:
     from django_q.tasks import async_task
 
     async_task(TASK, report_id, task_name=f"report-file-{report_id}", group="reports")
+
+
+def enqueue_index(report_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(INDEX_TASK, report_id, task_name=f"index-report-{report_id}", group="reports")
 
 
 def plan_rows(result: Result) -> list[list[str | int | Decimal | None]]:
@@ -157,6 +164,42 @@ def generate(report_id: int) -> None:
     except Exception:
         logger.exception("report file %s failed", report_id)
         files.fail(report_id, files.GENERIC_FAILURE)
+
+
+def build_index(report: IndexReportFile, progress: Progress | None = None) -> bytes:
+    """The bytes of an index report file, for the jurisdiction of whoever asked (no database writes)."""
+    tell = progress or (lambda _percent: None)
+    try:
+        from nfmaturity.reports import index_report
+    except (ImportError, OSError) as exc:
+        logger.exception("index report builder unavailable")
+        raise ReportBuildError(
+            f"本平台暂不能生成指数报告文件（{type(exc).__name__}），请联系平台管理员。"
+        ) from exc
+    if report.requested_by is None or not index_files.still_theirs(report):
+        raise ReportBuildError(index_files.JURISDICTION_CHANGED)
+    tell(10)
+    content = index_report.build_index_report(report.requested_by, report.year)
+    tell(60)
+    if report.format == ReportFormat.PDF:
+        return index_report.build_pdf(content)
+    return index_report.build_docx(content)
+
+
+def generate_index(report_id: int) -> None:
+    """The worker's task for an index report file: as ``generate``."""
+    report = files.claim_of(IndexReportFile, report_id)
+    if report is None:
+        return
+    try:
+        data = build_index(report, lambda percent: files.set_progress(report_id, percent, IndexReportFile))
+        files.set_progress(report_id, 90, IndexReportFile)
+        files.store(report, data)
+    except ReportBuildError as exc:
+        files.fail(report_id, exc.message, IndexReportFile)
+    except Exception:
+        logger.exception("index report file %s failed", report_id)
+        files.fail(report_id, files.GENERIC_FAILURE, IndexReportFile)
 
 
 class Worker:

@@ -1,5 +1,6 @@
 """Report files of a stored result: the downloads panel (asks for a file, shows its progress, then the link),
-the download itself, and the pre-filled workbook for the next self-assessment.
+the download itself, and the pre-filled workbook for the next self-assessment. Every request for a file and
+every download is audited.
 
 Every view reads the result through ``reports.access`` (the assessment's own access rules; the same 404 for
 missing and not yours). Files are served only from here, never from a static or media URL.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -17,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.assessments.access import get_assessment_for_user
 from nfmaturity.assessments.selectors import latest_result
+from nfmaturity.audit.models import AuditAction
+from nfmaturity.audit.services import record_event
 from nfmaturity.reports import files, jobs
 from nfmaturity.reports.access import ResultAccess, get_report_for_user, get_result_for_user
 from nfmaturity.reports.models import ReportFormat, ReportState
@@ -96,7 +100,7 @@ def assessment_panel(request: HttpRequest, assessment_pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     report, _access = get_report_for_user(request.user, pk)
     if not report.is_done:
         raise Http404
@@ -104,6 +108,13 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
         handle = files.file_path(report).open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    try:
+        files.record_download(
+            report, request.user, organisation_id=report.result.assessment.enterprise.organisation_id
+        )
+    except BaseException:
+        handle.close()
+        raise
     response = FileResponse(handle, content_type=files.CONTENT_TYPES[ReportFormat(report.format)])
     response["Content-Disposition"] = _attachment(files.download_name(report))
     response["Content-Length"] = str(report.size or 0)
@@ -113,10 +124,19 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @login_required
 @require_safe
-def next_workbook_download(request: HttpRequest, result_pk: int) -> HttpResponse:
+def next_workbook_download(request: AuthenticatedRequest, result_pk: int) -> HttpResponse:
     access = get_result_for_user(request.user, result_pk)
     assessment = access.result.assessment
-    response = HttpResponse(next_workbook(access.result), content_type=CONTENT_TYPE)
+    data = next_workbook(access.result)
+    with transaction.atomic():
+        record_event(
+            actor=request.user,
+            action=AuditAction.NEXT_WORKBOOK_DOWNLOADED,
+            obj=access.result,
+            organisation_id=assessment.enterprise.organisation_id,
+            new={"assessment": assessment.pk, "version": access.result.version},
+        )
+    response = HttpResponse(data, content_type=CONTENT_TYPE)
     name = f"下次自评估预填工作簿-{assessment.enterprise.name}-{assessment.get_sector_display()}-{assessment.catalog_version}.xlsx"
     response["Content-Disposition"] = _attachment(name)
     response["Cache-Control"] = "private, no-store"
