@@ -166,11 +166,28 @@ def file_columns() -> list[tuple[str, str]]:
     return sorted(found)
 
 
+def report_columns() -> list[tuple[str, str]]:
+    """(table, column) of the generated report files' paths (relative to NFM_REPORTS_DIR): the rows that name
+    report files (``reports.models.GeneratedFile``)."""
+    from django.apps import apps
+
+    from nfmaturity.reports.models import GeneratedFile
+
+    found = []
+    for model in apps.get_models():
+        if issubclass(model, GeneratedFile):
+            column = model._meta.get_field("path").column
+            if column:
+                found.append((model._meta.db_table, column))
+    return sorted(found)
+
+
 @dataclass(frozen=True)
 class Inventory:
     tables: dict[str, TableEntry]
     migrations: dict[str, str]
     file_refs: frozenset[str]
+    report_refs: frozenset[str] = frozenset()
 
     @property
     def total_rows(self) -> int:
@@ -217,21 +234,26 @@ def _sqlite_rows(conn: sqlite3.Connection, table: str) -> Iterable[str]:
         yield from (repr(row) for row in batch)
 
 
-def sqlite_inventory(conn: sqlite3.Connection, files: list[tuple[str, str]]) -> Inventory:
+def sqlite_inventory(
+    conn: sqlite3.Connection, files: list[tuple[str, str]], reports: list[tuple[str, str]] | None = None
+) -> Inventory:
+    reports = reports or []
     tables = sqlite_tables(conn)
     entries = {t: _digest(_sqlite_rows(conn, t)) for t in tables}
     migrations: dict[str, str] = {}
     if "django_migrations" in tables:
         for app, name in conn.execute("SELECT app, name FROM django_migrations ORDER BY applied, id"):
             migrations[str(app)] = str(name)
-    refs: set[str] = set()
-    for table, column in files:
-        if table in tables:
-            query = (
-                f"SELECT {_q(column)} FROM {_q(table)} WHERE {_q(column)} IS NOT NULL AND {_q(column)} <> ''"
-            )
-            refs.update(str(r[0]) for r in conn.execute(query))
-    return Inventory(entries, migrations, frozenset(refs))
+
+    def refs(columns: list[tuple[str, str]]) -> frozenset[str]:
+        found: set[str] = set()
+        for table, column in columns:
+            if table in tables:
+                query = f"SELECT {_q(column)} FROM {_q(table)} WHERE {_q(column)} IS NOT NULL AND {_q(column)} <> ''"
+                found.update(str(r[0]) for r in conn.execute(query))
+        return frozenset(found)
+
+    return Inventory(entries, migrations, refs(files), refs(reports))
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
@@ -285,19 +307,26 @@ def _postgres_rows(conn: psycopg.Connection[Any], schema: str, table: str) -> It
             yield str(text)
 
 
-def postgres_inventory(conn: psycopg.Connection[Any], files: list[tuple[str, str]]) -> Inventory:
+def postgres_inventory(
+    conn: psycopg.Connection[Any], files: list[tuple[str, str]], reports: list[tuple[str, str]] | None = None
+) -> Inventory:
     """Runs inside the caller's transaction, so it reads the same snapshot as ``pg_dump --snapshot``."""
+    reports = reports or []
     tables = postgres_tables(conn)
     entries = {_label(s, t): _digest(_postgres_rows(conn, s, t)) for s, t in tables}
     migrations: dict[str, str] = {}
     if ("public", "django_migrations") in tables:
         for app, name in conn.execute("SELECT app, name FROM django_migrations ORDER BY applied, id"):
             migrations[str(app)] = str(name)
-    refs: set[str] = set()
-    for table, column in files:
-        if ("public", table) in tables:
-            query = sql.SQL("SELECT {c} FROM {t} WHERE {c} IS NOT NULL AND {c} <> ''").format(
-                c=sql.Identifier(column), t=sql.Identifier(table)
-            )
-            refs.update(str(r[0]) for r in conn.execute(query))
-    return Inventory(entries, migrations, frozenset(refs))
+
+    def refs(columns: list[tuple[str, str]]) -> frozenset[str]:
+        found: set[str] = set()
+        for table, column in columns:
+            if ("public", table) in tables:
+                query = sql.SQL("SELECT {c} FROM {t} WHERE {c} IS NOT NULL AND {c} <> ''").format(
+                    c=sql.Identifier(column), t=sql.Identifier(table)
+                )
+                found.update(str(r[0]) for r in conn.execute(query))
+        return frozenset(found)
+
+    return Inventory(entries, migrations, refs(files), refs(reports))

@@ -1,8 +1,12 @@
 """The manifest of a backup archive: what the archive holds, with sizes, hashes and row counts.
 
 The archive is a plain tar: the database snapshot under ``database/``, every evidence file under ``media/``
-(same relative path as under MEDIA_ROOT) and ``manifest.json``, written last because it records hashes
-computed while the other members were streamed in.
+(same relative path as under MEDIA_ROOT), every generated report file under ``reports/`` (same relative path as
+under NFM_REPORTS_DIR: the PDF, Word and Excel files users downloaded, which ``ReportFile`` and
+``IndexReportFile`` rows point to) and ``manifest.json``, written last because it records hashes computed while
+the other members were streamed in.
+
+Format 2 added the report files; a format 1 archive (none) is still restored.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nfmaturity.backup.errors import BackupError
 
 FORMAT: Literal["nfm-backup"] = "nfm-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MANIFEST_MEMBER = "manifest.json"
 MEDIA_PREFIX = "media/"
+REPORTS_PREFIX = "reports/"
 # A manifest lists one line per evidence file; this bounds what a hostile archive can make us parse.
 MANIFEST_MAX_BYTES = 256 * 1024 * 1024
 
@@ -98,6 +104,9 @@ class Manifest(_Strict):
     missing_evidence: tuple[str, ...]
     # Archived files that no row of the snapshot references (uploads after the snapshot, rolled-back uploads).
     unreferenced_evidence: Count
+    # Generated report files (format 2): archived, and those the snapshot's rows name but the disk lacked.
+    reports: tuple[FileEntry, ...] = ()
+    missing_reports: tuple[str, ...] = ()
 
     @property
     def total_rows(self) -> int:
@@ -106,6 +115,10 @@ class Manifest(_Strict):
     @property
     def evidence_bytes(self) -> int:
         return sum(f.size for f in self.evidence)
+
+    @property
+    def report_bytes(self) -> int:
+        return sum(f.size for f in self.reports)
 
     def to_json(self) -> bytes:
         return self.model_dump_json(indent=1).encode("utf-8")
@@ -130,11 +143,14 @@ class Manifest(_Strict):
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             raise BackupError(f"备份清单内容无效（{where}）：备份文件已损坏或被改动") from None
-        if manifest.format_version != FORMAT_VERSION:
+        if manifest.format_version not in READABLE_VERSIONS:
             raise BackupError(f"不支持的备份格式版本：{manifest.format_version}")
         if manifest.database.member != DATABASE_MEMBERS[manifest.database.engine]:
             raise BackupError("备份清单中的数据库类型与数据库文件不符：备份文件已损坏或被改动")
         paths = [f.path for f in manifest.evidence]
         if len(set(paths)) != len(paths):
             raise BackupError("备份清单中有重复的证据文件：备份文件已损坏或被改动")
+        paths = [f.path for f in manifest.reports]
+        if len(set(paths)) != len(paths):
+            raise BackupError("备份清单中有重复的报告文件：备份文件已损坏或被改动")
         return manifest

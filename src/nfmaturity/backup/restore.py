@@ -4,8 +4,8 @@ Nothing of the target is touched before the whole archive has been read and ever
 manifest's size and SHA-256: members are streamed into a staging directory beside MEDIA_ROOT, the
 database file included. Only then is the database restored (SQLite: the online backup API writes into
 the target file, so a stale -wal beside it cannot be replayed over it; PostgreSQL: ``pg_restore`` in
-one transaction) and its row counts and row hashes compared with the manifest; the evidence files are
-moved into place last.
+one transaction) and its row counts and row hashes compared with the manifest; the evidence files and the
+generated report files (NFM_REPORTS_DIR) are moved into place last.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ from nfmaturity.backup.manifest import (
     MANIFEST_MAX_BYTES,
     MANIFEST_MEMBER,
     MEDIA_PREFIX,
+    REPORTS_PREFIX,
     FileEntry,
     Manifest,
 )
-from nfmaturity.backup.snapshot import HashingReader, Progress, Ticker, silent
+from nfmaturity.backup.snapshot import HashingReader, Progress, Ticker, separate_reports_root, silent
 
 CORRUPT = "备份文件已损坏或被改动"
 SHOWN = 5
@@ -79,9 +80,15 @@ def _manifest(tar: tarfile.TarFile) -> Manifest:
 
 
 def restore_backup(
-    archive: Path, *, database: Database, media_root: Path, progress: Progress = silent
+    archive: Path,
+    *,
+    database: Database,
+    media_root: Path,
+    reports_root: Path | None = None,
+    progress: Progress = silent,
 ) -> RestoreReport:
     media_root = Path(os.path.abspath(media_root))
+    reports = separate_reports_root(reports_root, media_root)
     with _open(archive) as tar:
         try:
             members = tar.getmembers()
@@ -91,6 +98,12 @@ def restore_backup(
         _check_engine(manifest, database)
         _check_migrations(manifest)
         _check_empty(database, media_root)
+        if manifest.reports and reports is None:
+            raise BackupError(
+                "备份中有报告文件，但未指定报告文件目录（NFM_REPORTS_DIR 不能位于证据目录之内）：无法恢复"
+            )
+        if reports is not None:
+            _check_empty_directory(reports, "报告文件目录")
         media_root.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".nfm-restore-", dir=media_root.parent))
         try:
@@ -105,6 +118,8 @@ def restore_backup(
                 f"数据库已恢复并与清单核对一致：{len(manifest.tables)} 个表，共 {manifest.total_rows} 行"
             )
             _place_media(staging / "media", media_root)
+            if reports is not None:
+                _place_media(staging / "reports", reports)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return RestoreReport(manifest)
@@ -171,14 +186,16 @@ def _check_empty(database: Database, media_root: Path) -> None:
                 f"目标数据库 {database.dbname} 已有 {len(tables)} 个表（虽然没有数据）。"
                 "恢复只写入空数据库，请新建一个（CREATE DATABASE …）并让 DATABASE_URL 指向它"
             )
-    if media_root.is_dir():
-        present = [p for p in media_root.rglob("*") if not p.is_dir()]
+    _check_empty_directory(media_root, "证据目录")
+
+
+def _check_empty_directory(root: Path, what: str) -> None:
+    if root.is_dir():
+        present = [p for p in root.rglob("*") if not p.is_dir()]
         if present:
-            raise BackupError(
-                f"证据目录 {media_root} 不是空的（已有 {len(present)} 个文件）。恢复只写入空的数据目录"
-            )
-    elif media_root.exists():
-        raise BackupError(f"证据目录 {media_root} 已存在但不是目录")
+            raise BackupError(f"{what} {root} 不是空的（已有 {len(present)} 个文件）。恢复只写入空的数据目录")
+    elif root.exists():
+        raise BackupError(f"{what} {root} 已存在但不是目录")
 
 
 def _stage(
@@ -190,10 +207,11 @@ def _stage(
 ) -> Path:
     """Copy every member into ``staging`` while hashing it; refuse at the first one the manifest disowns."""
     expected: dict[str, FileEntry] = {MEDIA_PREFIX + e.path: e for e in manifest.evidence}
+    expected |= {REPORTS_PREFIX + e.path: e for e in manifest.reports}
     db_member = manifest.database.member
     db_entry = FileEntry(path=db_member, size=manifest.database.size, sha256=manifest.database.sha256)
     seen: set[str] = set()
-    ticker = Ticker(progress, "证据文件", len(expected))
+    ticker = Ticker(progress, "证据与报告文件", len(expected))
     staged_db = staging / "database"
     for member in members:
         name = member.name
@@ -203,6 +221,9 @@ def _stage(
             raise BackupError(f"备份文件中 {name} 出现了两次：{CORRUPT}")
         if name == db_member:
             entry, target, what = db_entry, staged_db, "数据库文件"
+        elif name in expected and name.startswith(REPORTS_PREFIX):
+            entry = expected[name]
+            target, what = staging / "reports" / entry.path, f"报告文件 {entry.path}"
         elif name in expected:
             entry = expected[name]
             target, what = staging / "media" / entry.path, f"证据文件 {entry.path}"
@@ -299,7 +320,8 @@ def _restore_postgres(staged: Path, database: PostgresDatabase, manifest: Manife
 
 
 def _place_media(staged: Path, media_root: Path) -> None:
-    """Move the verified files into MEDIA_ROOT (same disk: a rename each); the target held no file."""
+    """Move the verified files into MEDIA_ROOT or NFM_REPORTS_DIR (a rename each on the same disk, a copy when
+    NFM_REPORTS_DIR is on another); the target held no file."""
     if not staged.is_dir():
         media_root.mkdir(parents=True, exist_ok=True)
         return
@@ -308,4 +330,4 @@ def _place_media(staged: Path, media_root: Path) -> None:
             source = Path(directory) / name
             target = media_root / source.relative_to(staged)
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
+            shutil.move(source, target)

@@ -1,4 +1,5 @@
-"""``nfm backup``: a consistent snapshot of a running platform, its evidence files and a manifest.
+"""``nfm backup``: a consistent snapshot of a running platform, its evidence files, its generated report files
+and a manifest.
 
 Order matters. The database is captured first, at one point in time (SQLite's online backup API in a
 single step, which is one read transaction that WAL lets writers run beside; or ``pg_dump`` importing a
@@ -6,6 +7,8 @@ snapshot exported by our own REPEATABLE READ transaction, in which the row count
 too). Evidence files are written to disk before the row naming them commits, so every file the
 snapshot references is complete on disk by the time the files are archived after it. Files that arrive
 later are archived too when they are already there; the manifest lists exactly what the archive holds.
+Report files (NFM_REPORTS_DIR) follow the same rule: the worker renames a finished file into place before the
+row saying so commits, and never deletes one; its half-written ``.part-*`` files are left out.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from nfmaturity.backup.database import (
     file_columns,
     find_pg_tool,
     postgres_inventory,
+    report_columns,
     sqlite_inventory,
 )
 from nfmaturity.backup.errors import BackupError
@@ -44,6 +48,7 @@ from nfmaturity.backup.manifest import (
     FORMAT_VERSION,
     MANIFEST_MEMBER,
     MEDIA_PREFIX,
+    REPORTS_PREFIX,
     DatabaseEntry,
     FileEntry,
     Manifest,
@@ -101,11 +106,28 @@ def platform_version() -> str:
         return "未知"
 
 
+def separate_reports_root(reports_root: Path | None, media_root: Path) -> Path | None:
+    """The report files' directory when it is archived on its own: not when unset, nor when it lies inside
+    MEDIA_ROOT (its files are then archived with the evidence)."""
+    if reports_root is None:
+        return None
+    reports_root = Path(os.path.abspath(reports_root))
+    return None if reports_root.is_relative_to(Path(os.path.abspath(media_root))) else reports_root
+
+
 def create_backup(
-    output: Path, *, database: Database, media_root: Path, progress: Progress = silent
+    output: Path,
+    *,
+    database: Database,
+    media_root: Path,
+    reports_root: Path | None = None,
+    progress: Progress = silent,
 ) -> BackupReport:
     output = Path(os.path.abspath(output))
     media_root = Path(os.path.abspath(media_root))
+    reports = separate_reports_root(reports_root, media_root)
+    if reports is not None and output.is_relative_to(reports):
+        raise BackupError(f"备份文件不能放在报告文件目录 {reports} 之内")
     if output.exists():
         raise BackupError(f"输出文件已存在：{output}（不会覆盖，请换一个文件名）")
     if not output.parent.is_dir():
@@ -139,6 +161,7 @@ def create_backup(
                     evidence.append(entry)
                 ticker.tick(done)
             archived = {e.path for e in evidence}
+            report_entries = _add_reports(tar, reports, progress)
             manifest = Manifest(
                 format=FORMAT,
                 format_version=FORMAT_VERSION,
@@ -156,6 +179,10 @@ def create_backup(
                 evidence=tuple(evidence),
                 missing_evidence=tuple(sorted(inventory.file_refs - archived)),
                 unreferenced_evidence=len(archived - inventory.file_refs),
+                reports=tuple(report_entries),
+                missing_reports=tuple(sorted(inventory.report_refs - {e.path for e in report_entries}))
+                if reports is not None
+                else (),
             )
             data = manifest.to_json()
             info = tarfile.TarInfo(MANIFEST_MEMBER)
@@ -180,18 +207,42 @@ def _add(tar: tarfile.TarFile, name: str, raw: IO[bytes]) -> FileEntry:
     return FileEntry(path=name, size=status.st_size, sha256=reader.digest.hexdigest())
 
 
-def _add_evidence(tar: tarfile.TarFile, media_root: Path, relative: str) -> FileEntry | None:
+def _add_evidence(
+    tar: tarfile.TarFile, media_root: Path, relative: str, prefix: str = MEDIA_PREFIX
+) -> FileEntry | None:
     try:
         raw = (media_root / relative).open("rb")
     except FileNotFoundError:
         return None  # removed since the directory was listed: not archived, so not listed either
     with raw:
-        entry = _add(tar, MEDIA_PREFIX + relative, raw)
+        entry = _add(tar, prefix + relative, raw)
     return FileEntry(path=relative, size=entry.size, sha256=entry.sha256)
 
 
-def _evidence_files(media_root: Path) -> tuple[list[str], list[str]]:
-    """Relative POSIX paths of the regular files under MEDIA_ROOT (sorted), and what was skipped."""
+def _add_reports(tar: tarfile.TarFile, reports_root: Path | None, progress: Progress) -> list[FileEntry]:
+    if reports_root is None:
+        return []
+    files, skipped = _evidence_files(reports_root, leave_out=PARTIAL_REPORT)
+    for path in skipped:
+        progress(f"跳过非普通文件：{path}")
+    progress(f"正在写入报告文件（共 {len(files)} 个）…" if files else "没有报告文件")
+    entries = []
+    ticker = Ticker(progress, "报告文件", len(files))
+    for done, relative in enumerate(files, 1):
+        entry = _add_evidence(tar, reports_root, relative, REPORTS_PREFIX)
+        if entry is not None:
+            entries.append(entry)
+        ticker.tick(done)
+    return entries
+
+
+# The worker's file being written (reports.files.store renames it into place when complete).
+PARTIAL_REPORT = ".part-"
+
+
+def _evidence_files(media_root: Path, leave_out: str | None = None) -> tuple[list[str], list[str]]:
+    """Relative POSIX paths of the regular files under ``media_root`` (sorted), and what was skipped; names
+    starting with ``leave_out`` are neither."""
     files: list[str] = []
     skipped: list[str] = []
     if not media_root.is_dir():
@@ -199,6 +250,8 @@ def _evidence_files(media_root: Path) -> tuple[list[str], list[str]]:
     for directory, subdirs, names in os.walk(media_root):
         subdirs.sort()
         for name in sorted(names):
+            if leave_out is not None and name.startswith(leave_out):
+                continue
             path = Path(directory) / name
             relative = path.relative_to(media_root).as_posix()
             try:
@@ -222,7 +275,7 @@ def _snapshot_sqlite(database: SqliteDatabase, target: Path) -> tuple[Inventory,
                 source.backup(copy, pages=-1)
                 # One self-contained file: no -wal beside it that the archive would miss.
                 copy.execute("PRAGMA journal_mode=DELETE")
-                inventory = sqlite_inventory(copy, file_columns())
+                inventory = sqlite_inventory(copy, file_columns(), report_columns())
             finally:
                 copy.close()
         finally:
@@ -258,7 +311,7 @@ def _snapshot_postgres(database: PostgresDatabase, target: Path) -> tuple[Invent
             stderr=subprocess.PIPE,
         )
         try:
-            inventory = postgres_inventory(conn, file_columns())
+            inventory = postgres_inventory(conn, file_columns(), report_columns())
         except BaseException:
             dump.kill()
             dump.wait()

@@ -1,4 +1,5 @@
-"""``nfm backup`` and ``nfm restore``: the platform's data (database and evidence files) in one archive.
+"""``nfm backup`` and ``nfm restore``: the platform's data (database, evidence files and generated report
+files) in one archive.
 
 Both read the same environment as ``nfm serve`` (NFM_DATA_DIR, DATABASE_URL, NFM_SECRET_KEY): run them
 with the platform's own configuration. See docs/backup.md.
@@ -19,8 +20,8 @@ from nfmaturity.backup.manifest import ENGINE_LABELS
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     backup = subparsers.add_parser(
         "backup",
-        help="在平台运行时备份数据库与证据文件",
-        description="在平台运行时备份数据库（一致的快照）与全部证据文件，连同记录行数与哈希值的清单，写入一个 tar 文件。",
+        help="在平台运行时备份数据库、证据文件与报告文件",
+        description="在平台运行时备份数据库（一致的快照）、全部证据文件与已生成的报告文件，连同记录行数与哈希值的清单，写入一个 tar 文件。",
     )
     backup.add_argument(
         "-o", "--output", required=True, type=Path, metavar="文件", help="备份文件路径（如 nfm-备份.tar）"
@@ -74,7 +75,11 @@ def backup_command(args: argparse.Namespace) -> int:
     try:
         database = database_from_settings(settings.DATABASES["default"])
         report = create_backup(
-            args.output, database=database, media_root=Path(settings.MEDIA_ROOT), progress=_progress
+            args.output,
+            database=database,
+            media_root=Path(settings.MEDIA_ROOT),
+            reports_root=Path(settings.NFM_REPORTS_DIR),
+            progress=_progress,
         )
     except BackupError as exc:
         print(f"备份失败：{exc}", file=sys.stderr)
@@ -83,7 +88,8 @@ def backup_command(args: argparse.Namespace) -> int:
     print(
         f"备份完成：{report.path}（{_size(report.archive_size)}）\n"
         f"  数据库：{ENGINE_LABELS[manifest.database.engine]}，{len(manifest.tables)} 个表，共 {manifest.total_rows} 行\n"
-        f"  证据文件：{len(manifest.evidence)} 个，{_size(manifest.evidence_bytes)}"
+        f"  证据文件：{len(manifest.evidence)} 个，{_size(manifest.evidence_bytes)}\n"
+        f"  报告文件：{len(manifest.reports)} 个，{_size(manifest.report_bytes)}"
     )
     if manifest.unreferenced_evidence:
         print(
@@ -96,7 +102,17 @@ def backup_command(args: argparse.Namespace) -> int:
         )
         for path in manifest.missing_evidence:
             print(f"  {path}", file=sys.stderr)
+    _warn_missing_reports(
+        manifest.missing_reports, "警告：数据库记录的 {n} 个报告文件在磁盘上不存在，未能备份："
+    )
     return 0
+
+
+def _warn_missing_reports(paths: tuple[str, ...], heading: str) -> None:
+    if paths:
+        print(heading.format(n=len(paths)), file=sys.stderr)
+        for path in paths:
+            print(f"  {path}", file=sys.stderr)
 
 
 def restore_command(args: argparse.Namespace) -> int:
@@ -109,7 +125,11 @@ def restore_command(args: argparse.Namespace) -> int:
     try:
         database = database_from_settings(settings.DATABASES["default"])
         report = restore_backup(
-            args.file, database=database, media_root=Path(settings.MEDIA_ROOT), progress=_progress
+            args.file,
+            database=database,
+            media_root=Path(settings.MEDIA_ROOT),
+            reports_root=Path(settings.NFM_REPORTS_DIR),
+            progress=_progress,
         )
     except BackupError as exc:
         print(f"恢复失败：{exc}", file=sys.stderr)
@@ -118,7 +138,8 @@ def restore_command(args: argparse.Namespace) -> int:
     print(
         f"恢复完成，全部与清单一致（备份时间 {manifest.created_at}，平台版本 {manifest.platform_version}）：\n"
         f"  数据库：{len(manifest.tables)} 个表，共 {manifest.total_rows} 行，行数与内容哈希均一致\n"
-        f"  证据文件：{len(manifest.evidence)} 个，{_size(manifest.evidence_bytes)}，SHA-256 均一致"
+        f"  证据文件：{len(manifest.evidence)} 个，{_size(manifest.evidence_bytes)}，SHA-256 均一致\n"
+        f"  报告文件：{len(manifest.reports)} 个，{_size(manifest.report_bytes)}，SHA-256 均一致"
     )
     if manifest.missing_evidence:
         print(
@@ -127,4 +148,5 @@ def restore_command(args: argparse.Namespace) -> int:
         )
         for path in manifest.missing_evidence:
             print(f"  {path}", file=sys.stderr)
+    _warn_missing_reports(manifest.missing_reports, "注意：备份时已缺少 {n} 个数据库记录的报告文件：")
     return 0
