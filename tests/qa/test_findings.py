@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
-from nfmaturity.accounts.models import Membership
+from nfmaturity.accounts.models import Membership, Organisation, OrganisationKind
+from nfmaturity.assessments.catalogs import sector_view
+from nfmaturity.assessments.models import RatingValue
+from nfmaturity.assessments.selectors import requirement_label
+from nfmaturity.audit.models import AuditAction
+from nfmaturity.audit.services import record_event
+from nfmaturity.formal.models import FormalState, Settlement, SettlementMethod
+from tests.formal.factory import make_experts, make_formal, seat_team
 from tests.web.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -21,3 +30,89 @@ def test_the_remove_member_page_keeps_the_viewers_own_navigation(world: World) -
     assert reverse("accounts:members") not in html
     assert reverse("enterprises:detail", args=[world.enterprise.pk]) not in html
     assert "将 " in html and "移出南丹锡业有限公司" in html
+
+
+def test_the_audit_log_writes_formal_assessment_events_in_words(
+    world: World, django_assert_max_num_queries: object
+) -> None:
+    # F2: events on a formal assessment read "formal.formalassessment #1（已删除）" (it existed), with raw keys
+    # and states: "public_listing：否 → 是", "状态：final → published", "method：unanimous".
+    body = Organisation.objects.get(kind=OrganisationKind.BODY)
+    experts = make_experts(body)
+    leader = experts[0].user
+    formal = make_formal(world.enterprise, body, leader, state=FormalState.PUBLISHED)
+    member = seat_team(formal, experts[:7])[0]
+    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+    first = next(iter(view.requirements.values()))
+    settlement = Settlement.objects.create(
+        formal=formal,
+        requirement_id=first.id,
+        row_id=first.row,
+        level=int(first.level),
+        value=RatingValue.PARTLY,
+        method=SettlementMethod.LEADER,
+        settled_by=leader,
+    )
+    org = world.enterprise.organisation_id
+    record_event(
+        actor=leader,
+        action=AuditAction.RESULT_PUBLISHED,
+        obj=formal,
+        organisation_id=org,
+        old={"state": "final"},
+        new={"state": "published", "result_number": "NFDT-2026-000001", "public_listing": True},
+    )
+    record_event(
+        actor=leader,
+        action=AuditAction.MEETING_RECORDED,
+        obj=formal,
+        organisation_id=org,
+        new={"meeting": "final", "held_at": "2026-11-24T18:55:57.754996+00:00"},
+    )
+    record_event(
+        actor=leader,
+        action=AuditAction.REQUIREMENT_SETTLED,
+        obj=settlement,
+        organisation_id=org,
+        new={
+            "formal_id": formal.pk,
+            "requirement_id": first.id,
+            "value": "0.5",
+            "method": "leader",
+            "round": 0,
+        },
+    )
+    record_event(
+        actor=leader,
+        action=AuditAction.TEAM_LEADER_SET,
+        obj=member,
+        organisation_id=org,
+        new={"leader": member.expert.full_name},
+    )
+    client = world.client("platform_admin")
+    with django_assert_max_num_queries(16):  # type: ignore[operator]
+        response = client.get("/backoffice/audit/?object_type=formal.formalassessment")
+    text = response.content.decode()
+    where = f"（南丹锡业有限公司）正式评估 #{formal.pk}"
+    assert where in text and "（已删除）" not in text
+    assert (
+        "状态：末次会议 → 已发布" in text
+        and "列入公开名单：是" in text
+        and "结果编号：NFDT-2026-000001" in text
+    )
+    assert "会议：末次会议" in text and "召开时间：2026-11-25 02:55" in text
+    assert 'value="formal.formalassessment" selected' in text  # the filter offers the type
+    text = client.get("/backoffice/audit/?action=formal.requirement_settled").content.decode()
+    assert f"合议结果 #{settlement.pk} · {where} · {requirement_label(view, first.id)}" in text
+    assert "确定方式：组长裁定" in text and "评分：部分满足" in text and "合议轮次：0" in text
+    text = client.get("/backoffice/audit/?action=formal.team_leader_set").content.decode()
+    assert f"评估组成员 “{member}” · {where}" in text
+    cells = _cells(client.get("/backoffice/audit/").content.decode())
+    for raw in ("formal.", "published", "final", "public_listing", "held_at", "leader", "method", "round"):
+        assert raw not in cells, raw
+
+
+def _cells(html: str) -> str:
+    """The text of the audit table's cells (the filter's option values are machine names by design)."""
+    cells = " ".join(re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S))
+    return re.sub(r"<[^>]+>", " ", cells)  # the links' addresses name object types by design

@@ -38,6 +38,7 @@ from nfmaturity.assessments.models import (
 )
 from nfmaturity.assessments.selectors import requirement_label
 from nfmaturity.audit.models import AuditAction, AuditEvent
+from nfmaturity.backoffice import describe_formal
 from nfmaturity.enterprises import regions
 from nfmaturity.enterprises.models import (
     ClaimState,
@@ -70,6 +71,7 @@ OBJECT_TYPES: dict[str, str] = {
     "enterprises.unit": "评估单元",
     "enterprises.contact": "联系人",
     "enterprises.codeclaim": "信用代码认领",
+    **describe_formal.OBJECT_TYPES,
 }
 
 FIELD_LABELS: dict[str, str] = {
@@ -111,6 +113,9 @@ FIELD_LABELS: dict[str, str] = {
     "statement": "认领说明",
     "holder": "原持有企业",
     "claimant": "认领企业",
+    "group_name": "所属集团",
+    "group_uscc": "集团信用代码",
+    "is_demo": "演示数据",
 }
 # Where one key means something else on another kind of object.
 FIELD_LABELS_BY_TYPE: dict[str, dict[str, str]] = {
@@ -189,6 +194,11 @@ def format_value(object_type: str, key: str, value: object) -> str:
         return "是" if value else "否"
     if key == "size":  # an attachment's size in bytes, or an enterprise's size class
         return _bytes(value) if isinstance(value, int) else _choice(SizeClass.choices)(value)
+    formatter = describe_formal.value_formatter(object_type, key)
+    if formatter is not None:
+        return formatter(value)
+    if isinstance(value, str) and key.endswith("_at"):
+        return _moment(value)
     if key == "state":
         return _STATE_LABELS.get(object_type, {}).get(str(value), str(value))
     formatter = _VALUE_FORMATS.get(key)
@@ -227,7 +237,9 @@ def changes_of(event: AuditEvent) -> list[Change]:
     new_map: dict[str, Any] = new or {}
     out: list[Change] = []
     for key in [*old_map, *(k for k in new_map if k not in old_map)]:
-        if key in HIDDEN_FIELDS:
+        if describe_formal.hidden(event.object_type, key) or (
+            key in HIDDEN_FIELDS and event.object_type not in describe_formal.OBJECT_TYPES
+        ):
             continue
         in_old, in_new = key in old_map, key in new_map
         if in_old and in_new and old_map[key] == new_map[key]:
@@ -236,7 +248,9 @@ def changes_of(event: AuditEvent) -> list[Change]:
             continue  # a first rating with no reason or note
         out.append(
             Change(
-                FIELD_LABELS_BY_TYPE.get(event.object_type, {}).get(key) or FIELD_LABELS.get(key, key),
+                FIELD_LABELS_BY_TYPE.get(event.object_type, {}).get(key)
+                or describe_formal.field_label(event.object_type, key)
+                or FIELD_LABELS.get(key, key),
                 format_value(event.object_type, key, old_map[key]) if in_old and old is not None else None,
                 format_value(event.object_type, key, new_map[key]) if in_new else None,
             )
@@ -343,6 +357,7 @@ class _Resolver:
         self.claims = self._load(
             CodeClaim.objects.select_related("claimant"), ids.get("enterprises.codeclaim")
         )
+        self.later_apps = describe_formal.FormalSubjects(events)
 
     @staticmethod
     def _load(queryset: Any, wanted: Iterable[str] | Iterable[int] | None) -> dict[str, Any]:
@@ -368,6 +383,8 @@ class _Resolver:
 
     def subject(self, event: AuditEvent) -> str:
         kind, pk = event.object_type, event.object_id
+        if kind in describe_formal.OBJECT_TYPES:
+            return self.later_apps.subject(event)
         data = _json_of(event)
         if kind == "assessments.assessment":
             return self.assessment(pk) or _gone(kind, pk)
