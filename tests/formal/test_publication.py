@@ -16,6 +16,7 @@ from nfmaturity.formal.models import FormalAssessment, FormalState, Reopening
 from nfmaturity.formal.timeline import timeline
 from nfmaturity.formal.workflow import FormalError, WrongStateError
 from tests.web.conftest import WORKED_CHECK, World, fill
+from tests.web.test_stored_scores import assert_latest_tied
 
 from .test_results import sent, sent_again
 
@@ -117,6 +118,7 @@ def test_publication_numbers_the_result_and_makes_it_the_enterprises_latest(
     ).exists()
     # The enterprise's latest result goes back to the other published formal result (newer than its own).
     assert LatestResult.objects.get(enterprise=world.enterprise).result_id == second.published_result_id
+    assert_latest_tied()  # with the copies of its figures (LatestScore)
     # Sent again (version 2), accepted, recorded, published: a new number.
     formal = svc.save_conclusion(
         formal=formal,
@@ -159,5 +161,6 @@ def test_reopening_without_another_result_clears_the_latest_pointer(world: World
     assert LatestResult.objects.filter(enterprise=world.enterprise).exists()
     pub.reopen(formal=formal, actor=world.users["body_admin"], reason="更正")
     assert not LatestResult.objects.filter(enterprise=world.enterprise).exists()
+    assert_latest_tied()  # no copies of the figures left either
     reopened = Assessment.objects.get(pk=formal.assessment_id)
     assert reopened.state == AssessmentState.DRAFT and reopened.submitted_at is None

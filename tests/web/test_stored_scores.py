@@ -9,13 +9,18 @@ from fractions import Fraction
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
+from nfmaturity.analytics.filters import DashboardFilter
+from nfmaturity.analytics.selectors import domain_figures
 from nfmaturity.assessments.models import (
+    FIGURE_UNIT,
     SCORE_COLUMNS,
     Assessment,
     AssessmentKind,
     AssessmentState,
     LatestResult,
+    LatestScore,
     RatingValue,
     Result,
     ResultScore,
@@ -25,12 +30,12 @@ from nfmaturity.assessments.results import score_rows
 from nfmaturity.assessments.services import start_self_assessment, submit_assessment
 from nfmaturity.enterprises.models import Enterprise, SectorChoice
 from nfmaturity.scoring.display import format_truncated
-from nfmaturity.web.selectors import domain_averages
 
 from .conftest import WORKED_CHECK, World, fill
 
 MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0003_result_scores")
 LATEST_MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0004_latest_result")
+COPIES_MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0008_latest_scores")
 
 
 def assert_latest_tied() -> None:
@@ -45,10 +50,27 @@ def assert_latest_tied() -> None:
             .first()
         )
         pointer = LatestResult.objects.filter(enterprise=enterprise).first()
+        copies = {
+            (c.kind, c.key): (c.result_id, [getattr(c, col) for col in SCORE_COLUMNS])
+            for c in LatestScore.objects.filter(enterprise=enterprise)
+        }
         if newest is None:
             assert pointer is None
+            assert copies == {}
         else:
             assert pointer is not None and (pointer.result_id, pointer.grade) == (newest.pk, newest.grade)
+            # LatestScore holds exactly the pointed result's figure rows, in millionths.
+            assert copies == {
+                (r.kind, r.key): (
+                    newest.pk,
+                    [
+                        None if getattr(r, col) is None else int(getattr(r, col) * FIGURE_UNIT)
+                        for col in SCORE_COLUMNS
+                    ],
+                )
+                for r in ResultScore.objects.filter(result=newest)
+            }
+            assert copies
 
 
 def _from_json(result: Result) -> dict[tuple[str, str], list[str | None]]:
@@ -155,6 +177,11 @@ def test_latest_result_follows_each_submission(world: World) -> None:
     LatestResult.objects.all().delete()
     LATEST_MIGRATION.backfill(apps, None)
     assert_latest_tied()
+    # The migration that brought LatestScore copies the existing latest results' figures the same way.
+    LatestScore.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(COPIES_MIGRATION.COPY)
+    assert_latest_tied()
 
 
 BETTER = {
@@ -183,9 +210,10 @@ def test_domain_averages_over_the_counted_latest_results(world: World) -> None:
         assessment = start_self_assessment(enterprise=enterprise, actor=user, sector=SectorChoice.SMELTING)
         fill(assessment, ratings, user)
         submit_assessment(assessment=assessment, actor=user)
-    guangxi = domain_averages(world.users["regulator"])
+    guangxi = domain_figures(world.users["regulator"], DashboardFilter()).domains
     assert len(guangxi) == 8  # the eight domains of the 冶炼 table
-    for _, figures, n in guangxi:
+    for domain in guangxi:
+        figures, n = domain["figures"], domain["results"]
         assert n == 2
         assert [Fraction(f) if f is not None else None for f in figures] == [
             Fraction(3),
@@ -195,6 +223,7 @@ def test_domain_averages_over_the_counted_latest_results(world: World) -> None:
             Fraction(1, 4),
             Fraction(0),
         ]
-    for _, figures, n in domain_averages(world.users["national_regulator"]):
+    for domain in domain_figures(world.users["national_regulator"], DashboardFilter()).domains:
+        figures, n = domain["figures"], domain["results"]
         assert n == 3
         assert figures[0] is not None and format_truncated(Fraction(figures[0])) == "2.83"  # 8.5 / 3

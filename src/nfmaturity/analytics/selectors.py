@@ -5,10 +5,10 @@ except in a demo database (every enterprise is a demo one), where the figures co
 Each enterprise is counted by its latest submitted result (``LatestResult``), self or formal alike.
 
 How (docs/architecture.md, 存储的评分): every figure is a GROUP BY in the database over the stored rows
-(``LatestResult`` → ``Result`` for grade, total and submission time; ``ResultScore`` for the domain figures);
-only grouped rows come back, a few hundred to a few thousand, never one per enterprise. Averages are summed
-and counted by the database and divided here exactly (``Fraction``), then truncated for display as the
-scoring core truncates (``scoring.display``), so a page never rounds a 1.995 up to 2.00.
+(``LatestResult`` with its copies of grade, total and submission time; ``LatestScore`` for the domain and
+sub-domain figures); only grouped rows come back, a few hundred to a few thousand, never one per enterprise.
+Averages are summed and counted by the database and divided here exactly (``Fraction``), then truncated for
+display as the scoring core truncates (``scoring.display``), so a page never rounds a 1.995 up to 2.00.
 """
 
 from __future__ import annotations
@@ -43,12 +43,13 @@ from nfmaturity.accounts.access import AnyUser
 from nfmaturity.analytics.filters import SORTS, STALE_AFTER, DashboardFilter, Drill
 from nfmaturity.assessments.catalogs import catalog, current_version
 from nfmaturity.assessments.models import (
+    FIGURE_UNIT,
     SCORE_COLUMNS,
     Assessment,
     AssessmentKind,
     AssessmentState,
     GradeLevel,
-    LatestResult,
+    LatestScore,
     Result,
     ResultScore,
     ScoreKind,
@@ -344,6 +345,8 @@ def trends(user: AnyUser, filters: DashboardFilter) -> list[dict[str, Any]]:
 
 
 def _sums_sql(columns: Iterable[str]) -> str:
+    """COUNT and SUM of each of ``LatestScore``'s integer figure columns (PostgreSQL returns the SUM of a
+    bigint as NUMERIC: the readers take it with ``int``, exact either way)."""
     return ", ".join(f"COUNT(s.{c}), SUM(s.{c})" for c in columns)
 
 
@@ -361,8 +364,8 @@ def domain_figures(user: AnyUser, filters: DashboardFilter) -> DomainFigures:
     average maturity), from one GROUP BY (division, domain) over the domain rows of the latest results.
 
     Summed and counted by the database (a level a domain takes no part in is NULL and stays out, as in the
-    scoring), divided here exactly. Written in SQL because the path runs through ``LatestResult``, which has
-    no reverse relation from ``Result``; the enterprises come in as the ORM's own subquery.
+    scoring), divided here exactly. Read from ``LatestScore`` (the latest results' figures by enterprise), in
+    SQL to group by the division's prefix; the enterprises come in as the ORM's own subquery.
     """
     viewer = viewer_of(user, filters)
     enterprises = scope(user, viewer)
@@ -373,9 +376,8 @@ def domain_figures(user: AnyUser, filters: DashboardFilter) -> DomainFigures:
     )
     sql = (
         f"SELECT SUBSTR(e.region, 1, %s), s.key, {_sums_sql(SCORE_COLUMNS)} "
-        f"FROM {ResultScore._meta.db_table} s "
-        f"JOIN {LatestResult._meta.db_table} l ON l.result_id = s.result_id "
-        f"JOIN ({inner}) e ON e.eid = l.enterprise_id "
+        f"FROM {LatestScore._meta.db_table} s "
+        f"JOIN ({inner}) e ON e.eid = s.enterprise_id "
         "WHERE s.kind = %s "
         "GROUP BY 1, 2"
     )
@@ -392,10 +394,12 @@ def domain_figures(user: AnyUser, filters: DashboardFilter) -> DomainFigures:
             count, total = figures[2 * i], figures[2 * i + 1]
             if count:
                 per_column[i][0] += count
-                per_column[i][1] += Fraction(total)
+                per_column[i][1] += Fraction(int(total), FIGURE_UNIT)
         count, total = figures[0], figures[1]
         weight[code] = max(weight[code], count)
-        heat.setdefault(code, {})[key] = truncate(Fraction(total) / count) if count else None
+        heat.setdefault(code, {})[key] = (
+            truncate(Fraction(int(total), FIGURE_UNIT * count)) if count else None
+        )
     domains = [
         {
             "name": key,
@@ -428,9 +432,8 @@ def subdomain_averages(user: AnyUser, filters: DashboardFilter, domain: str) -> 
     marks = ", ".join(["%s"] * len(keys))
     sql = (
         f"SELECT s.key, {_sums_sql(SCORE_COLUMNS)} "
-        f"FROM {ResultScore._meta.db_table} s "
-        f"JOIN {LatestResult._meta.db_table} l ON l.result_id = s.result_id "
-        f"WHERE s.kind = %s AND s.key IN ({marks}) AND l.enterprise_id IN ({inner}) "
+        f"FROM {LatestScore._meta.db_table} s "
+        f"WHERE s.kind = %s AND s.key IN ({marks}) AND s.enterprise_id IN ({inner}) "
         "GROUP BY 1"
     )
     with connection.cursor() as cursor:
@@ -440,7 +443,9 @@ def subdomain_averages(user: AnyUser, filters: DashboardFilter, domain: str) -> 
     out = []
     for key, *figures in rows:
         averages = [
-            truncate(Fraction(figures[2 * i + 1]) / figures[2 * i]) if figures[2 * i] else None
+            truncate(Fraction(int(figures[2 * i + 1]), FIGURE_UNIT * figures[2 * i]))
+            if figures[2 * i]
+            else None
             for i in range(len(SCORE_COLUMNS))
         ]
         out.append({"key": key, "name": names[key][0], "figures": averages, "results": figures[0]})

@@ -222,6 +222,8 @@ class ScoreKind(models.TextChoices):
 SCORE_DECIMALS = 6
 # The figure columns of ResultScore: the cumulative maturity (0..5), then the score at S1..S5 (0..1).
 SCORE_COLUMNS = ("maturity", "s1", "s2", "s3", "s4", "s5")
+# The unit of LatestScore's integer figures: one millionth (10^-SCORE_DECIMALS).
+FIGURE_UNIT = 10**SCORE_DECIMALS
 
 
 def _figure(label: str) -> Any:  # a DecimalField (its stub generics would only repeat this line)
@@ -298,3 +300,55 @@ class LatestResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} → {self.result_id}"
+
+
+class LatestScore(models.Model):
+    """The domain and sub-domain figures of each enterprise's latest result, keyed by the enterprise: copies of
+    the ``ResultScore`` rows of the result ``LatestResult`` points to, rewritten with the pointer by
+    ``results.point_latest`` (and dropped with it by ``results.drop_latest``), never written anywhere else.
+
+    Why a copy: the dashboard's domain averages, heat map and sub-domain averages read only the latest results.
+    Through ``ResultScore`` they read every result's rows and join the pointer to keep a third of them; here
+    they scan just the latest rows by an index holding the figures, and join only the enterprises (measured at
+    50 000 enterprises on PostgreSQL: docs/architecture.md, 存储的评分). The rows copied are never changed, so
+    the copies cannot drift; ``result`` says which result they are from.
+    """
+
+    # No index of its own: the unique constraint's (enterprise, kind, key) serves lookups by enterprise.
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+", db_index=False)
+    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ScoreKind.choices)
+    key = models.CharField(max_length=200)
+    # In millionths (FIGURE_UNIT), as integers: the ResultScore figures have six places, so this is exact, and
+    # the database sums integers exactly on SQLite too (whose decimals are floats) and about twice as fast as
+    # NUMERIC on PostgreSQL (measured at 50 000 enterprises, docs/architecture.md, 存储的评分).
+    maturity = models.BigIntegerField("成熟度（百万分之一）", null=True)
+    s1 = models.BigIntegerField("S1（百万分之一）", null=True)
+    s2 = models.BigIntegerField("S2（百万分之一）", null=True)
+    s3 = models.BigIntegerField("S3（百万分之一）", null=True)
+    s4 = models.BigIntegerField("S4（百万分之一）", null=True)
+    s5 = models.BigIntegerField("S5（百万分之一）", null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "kind", "key"], name="latest_score_unique")
+        ]
+        indexes = [
+            # Covering (PostgreSQL): the domain rows by enterprise, for the GROUP BY (division, domain);
+            # the sub-domain rows by key, for one domain's sub-domains at a time.
+            models.Index(
+                fields=["enterprise"],
+                include=["key", *SCORE_COLUMNS],
+                condition=models.Q(kind="domain"),
+                name="latest_score_domain",
+            ),
+            models.Index(
+                fields=["key", "enterprise"],
+                include=list(SCORE_COLUMNS),
+                condition=models.Q(kind="subdomain"),
+                name="latest_score_subdomain",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.key}: {self.maturity}/{FIGURE_UNIT}"

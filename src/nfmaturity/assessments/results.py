@@ -17,13 +17,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from django.db import connection
+
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.errors import AssessmentError
 from nfmaturity.assessments.models import (
+    FIGURE_UNIT,
     SCORE_COLUMNS,
     SCORE_DECIMALS,
     Assessment,
     LatestResult,
+    LatestScore,
     RatingRecord,
     RatingValue,
     Result,
@@ -196,13 +200,65 @@ def latest_pointer(result: Result, assessment: Assessment) -> LatestResult:
 
 def point_latest(pointers: list[LatestResult]) -> None:
     """Make each pointer's result its enterprise's latest: one upsert, safe against a concurrent one for the
-    same enterprise (the later statement wins). Every writer of ``LatestResult`` goes through here."""
+    same enterprise (the later statement wins), then the copies of its figures (``LatestScore``, two more
+    queries). Every writer of ``LatestResult`` goes through here or ``drop_latest``."""
+    if not pointers:
+        return
     LatestResult.objects.bulk_create(
         pointers,
         update_conflicts=True,
         unique_fields=["enterprise"],
         update_fields=["result", "grade", "total_shown", "submitted_at", "kind"],
     )
+    # After the upsert, which holds the pointer's row lock until commit (PostgreSQL): a concurrent pointing for
+    # the same enterprise waits for it, then deletes these copies before writing its own, never adds to them.
+    LatestScore.objects.filter(enterprise_id__in=[p.enterprise_id for p in pointers]).delete()
+    _copy_scores([p.result_id for p in pointers])
+
+
+def drop_latest(enterprise_id: int) -> None:
+    """The enterprise has no submitted result any more (its only one was reopened): no pointer, no copies."""
+    LatestScore.objects.filter(enterprise_id=enterprise_id).delete()
+    LatestResult.objects.filter(enterprise_id=enterprise_id).delete()
+
+
+def _copy_scores(result_ids: list[int]) -> None:
+    """Copy the ``ResultScore`` rows of ``result_ids`` into ``LatestScore`` in one INSERT … SELECT (the same
+    SQL on SQLite and PostgreSQL)."""
+    columns = ", ".join(SCORE_COLUMNS)
+    # ROUND: SQLite keeps the six-place decimals as floats (1.234567 × 10^6 may come out a hair below).
+    picked = ", ".join(f"CAST(ROUND(s.{c} * {FIGURE_UNIT}) AS BIGINT)" for c in SCORE_COLUMNS)
+    marks = ", ".join(["%s"] * len(result_ids))
+    sql = (
+        f"INSERT INTO {LatestScore._meta.db_table} (enterprise_id, result_id, kind, key, {columns}) "
+        f"SELECT a.enterprise_id, s.result_id, s.kind, s.key, {picked} "
+        f"FROM {ResultScore._meta.db_table} s "
+        f"JOIN {Result._meta.db_table} r ON r.id = s.result_id "
+        f"JOIN {Assessment._meta.db_table} a ON a.id = r.assessment_id "
+        f"WHERE s.result_id IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, result_ids)
+
+
+def latest_score_records(enterprise_id: int, result: Result, rows: list[ScoreFigures]) -> list[LatestScore]:
+    """Unsaved ``LatestScore`` copies of ``rows`` (``score_rows`` output) for bulk loading (``nfm demo
+    --scale``), where the result is new and the enterprise had none."""
+    return [
+        LatestScore(
+            enterprise_id=enterprise_id,
+            result=result,
+            kind=row["kind"],
+            key=row["key"],
+            **{c: in_units(row[c]) for c in SCORE_COLUMNS},
+        )
+        for row in rows
+    ]
+
+
+def in_units(figure: Decimal | None) -> int | None:
+    """A six-place figure as ``LatestScore`` holds it: an integer number of millionths."""
+    return None if figure is None else int(figure.scaleb(SCORE_DECIMALS))
 
 
 def score_records(result: Result, rows: list[ScoreFigures]) -> list[ResultScore]:

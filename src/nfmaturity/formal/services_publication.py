@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from nfmaturity.accounts.notifications import notify
 from nfmaturity.assessments.models import Assessment, AssessmentKind, AssessmentState, LatestResult, Result
-from nfmaturity.assessments.results import latest_pointer, point_latest
+from nfmaturity.assessments.results import drop_latest, latest_pointer, point_latest
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
 from nfmaturity.formal.access import Party
@@ -254,7 +254,7 @@ def reopen(*, formal: FormalAssessment | int, actor: User, reason: str) -> Reope
         if published is not None and pointer.exists():
             before = _previous_latest(locked)
             if before is None:
-                pointer.delete()
+                drop_latest(locked.enterprise_id)
             else:
                 point_latest([latest_pointer(before, before.assessment)])
         notify(

@@ -32,6 +32,7 @@ from nfmaturity.assessments.models import (
     Assessment,
     AssessmentState,
     LatestResult,
+    LatestScore,
     RatingValue,
     Result,
     ResultScore,
@@ -39,6 +40,7 @@ from nfmaturity.assessments.models import (
 from nfmaturity.assessments.results import (
     ScoreFigures,
     latest_pointer,
+    latest_score_records,
     score_records,
     score_rows,
     stored_fields,
@@ -295,6 +297,16 @@ def _write_batch(
                 record
                 for result, (_, outcome) in zip(results, planned, strict=True)
                 for record in score_records(result, outcome.figures)
+            ],
+        )
+        _insert(
+            LatestScore,
+            [
+                record
+                for i in newest
+                for record in latest_score_records(
+                    planned[i][0].enterprise_id, results[i], planned[i][1].figures
+                )
             ],
         )
 

@@ -11,10 +11,9 @@ and say so. Pending and rejected enterprises are listed for those who verify the
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 
 from nfmaturity.accounts.access import AnyUser
 
@@ -25,14 +24,10 @@ from nfmaturity.analytics.selectors import counted as counted
 from nfmaturity.analytics.selectors import is_demo_database as is_demo_database
 from nfmaturity.assessments.access import visible_assessments
 from nfmaturity.assessments.models import (
-    SCORE_COLUMNS,
     Assessment,
     AssessmentState,
     GradeLevel,
-    LatestResult,
     Result,
-    ResultScore,
-    ScoreKind,
 )
 from nfmaturity.assessments.selectors import assessments_with_results
 from nfmaturity.enterprises import regions
@@ -140,23 +135,3 @@ def industry_overview(user: AnyUser) -> dict[str, Any]:
             if size.label in by_size
         ],
     }
-
-
-def domain_averages(user: AnyUser) -> list[tuple[str, list[Decimal | None], int]]:
-    """Each capability domain's average maturity and S1..S5 over the latest results the dashboard counts,
-    weakest (lowest average maturity) first: (domain, [maturity, S1..S5], results averaged).
-
-    Averaged by the database over ``ResultScore``'s six-place truncated figures (less than 0.000001 below
-    the exact average); a level a domain takes no part in is NULL there and stays out, as in the scoring.
-    """
-    scope = counted(overseen_enterprises(user), demo=is_demo_database())
-    latest = LatestResult.objects.filter(enterprise__in=scope).values("result_id")
-    rows = (
-        ResultScore.objects.filter(kind=ScoreKind.DOMAIN, result_id__in=latest)
-        .values("key")
-        .annotate(n=Count("pk"), **{c: Avg(c) for c in SCORE_COLUMNS})
-        .order_by()
-        .values_list("key", "n", *SCORE_COLUMNS)
-    )
-    out = [(str(key), list(figures), int(n)) for key, n, *figures in rows]
-    return sorted(out, key=lambda item: (item[1][0] is None, item[1][0] or 0, item[0]))
