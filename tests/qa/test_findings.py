@@ -13,7 +13,13 @@ from nfmaturity.assessments.models import RatingValue
 from nfmaturity.assessments.selectors import requirement_label
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
-from nfmaturity.formal.models import FormalState, Settlement, SettlementMethod
+from nfmaturity.formal.models import (
+    ExpertRating,
+    FormalAssessment,
+    FormalState,
+    Settlement,
+    SettlementMethod,
+)
 from tests.formal.factory import make_experts, make_formal, seat_team
 from tests.web.conftest import World
 
@@ -116,3 +122,50 @@ def _cells(html: str) -> str:
     """The text of the audit table's cells (the filter's option values are machine names by design)."""
     cells = " ".join(re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S))
     return re.sub(r"<[^>]+>", " ", cells)  # the links' addresses name object types by design
+
+
+def test_the_audit_log_keeps_the_teams_own_work_from_the_enterprise_and_regulators(world: World) -> None:
+    # F4: the formal services tag every event with the enterprise's organisation, so its admin read each
+    # expert's rating ("专家评分变更 … 评分：不满足") in the audit log while the team was still rating, and the
+    # regulator read an unpublished formal assessment's history.
+    body = Organisation.objects.get(kind=OrganisationKind.BODY)
+    experts = make_experts(body)
+    formal = make_formal(world.enterprise, body, experts[0].user, state=FormalState.ONSITE)
+    member = seat_team(formal, experts[:7])[0]
+    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+    first = next(iter(view.requirements.values()))
+    rating = ExpertRating.objects.create(
+        formal=formal,
+        member=member,
+        requirement_id=first.id,
+        row_id=first.row,
+        level=int(first.level),
+        value=RatingValue.NONE,
+    )
+    org = world.enterprise.organisation_id
+    record_event(
+        actor=experts[0].user,
+        action=AuditAction.EXPERT_RATING_CHANGED,
+        obj=rating,
+        organisation_id=org,
+        new={"formal_id": formal.pk, "requirement_id": first.id, "value": "0", "note": "现场未见记录"},
+    )
+    record_event(
+        actor=experts[0].user,
+        action=AuditAction.ONSITE_STARTED,
+        obj=formal,
+        organisation_id=org,
+        old={"state": "planning"},
+        new={"state": "onsite"},
+    )
+
+    def log(persona: str) -> str:
+        return _cells(world.client(persona).get("/backoffice/audit/").content.decode())
+
+    assert "专家评分变更" in log("platform_admin") and "现场未见记录" in log("platform_admin")
+    for persona in ("ent_admin", "regulator", "national_regulator"):
+        assert "专家评分变更" not in log(persona) and "现场未见记录" not in log(persona), persona
+    assert "开始现场评估" in log("ent_admin")  # the enterprise follows its assessment
+    assert "开始现场评估" not in log("regulator")  # not published yet
+    FormalAssessment.objects.filter(pk=formal.pk).update(state=FormalState.PUBLISHED)
+    assert "开始现场评估" in log("regulator") and "专家评分变更" not in log("regulator")

@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from nfmaturity.accounts.access import AnyUser, membership_of
 from nfmaturity.accounts.models import Invitation, Membership, Organisation, OrganisationKind
-from nfmaturity.audit.models import AuditEvent
+from nfmaturity.audit.models import AuditAction, AuditEvent
 from nfmaturity.enterprises.access import in_jurisdiction
 from nfmaturity.enterprises.models import Enterprise
+from nfmaturity.formal.models import FormalAssessment, FormalState
 
 
 class Desk(StrEnum):
@@ -119,10 +121,45 @@ def get_invitation_to_manage(seat: Seat, pk: int) -> Invitation:
     return invitation
 
 
+# The formal services tag every event with the enterprise's organisation, so the enterprise's admin and the
+# regulators over it would read the team's own work in the log: each expert's rating (docs/access.md: only the
+# team and the body admin), settlements and the draft conclusion before the result is sent.
+TEAM_ONLY_TYPES = ("formal.expertrating", "formal.settlement")
+TEAM_ONLY_ACTIONS = (
+    AuditAction.EXPERT_RATING_CHANGED,
+    AuditAction.NOT_APPLICABLE_CONFIRMED,
+    AuditAction.REQUIREMENT_SETTLED,
+    AuditAction.CONCLUSION_SAVED,
+)
+
+
+def _without_team_work(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    return events.exclude(object_type__in=TEAM_ONLY_TYPES).exclude(action__in=TEAM_ONLY_ACTIONS)
+
+
+def _published_formal_only(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """A regulator sees a formal assessment once it is published (docs/access.md), and then its main events."""
+    published = (
+        FormalAssessment.objects.filter(state=FormalState.PUBLISHED)
+        .annotate(key=Cast("pk", CharField()))
+        .values("key")
+    )
+    return events.exclude(
+        Q(object_type__startswith="formal.")
+        & ~Q(object_type=FormalAssessment._meta.label_lower, object_id__in=published)
+    )
+
+
 def visible_events(seat: Seat) -> QuerySet[AuditEvent]:
-    """The audit events a seat reads: all; those of the organisations a regulator sees; one's own."""
+    """The audit events a seat reads: all; those of the organisations a regulator sees; one's own.
+
+    Outside the platform admin, none of a formal assessment team's own work (see TEAM_ONLY_TYPES)."""
     if seat.desk is Desk.PLATFORM:
         return AuditEvent.objects.all()
     if seat.desk is Desk.ORGANISATION_ADMIN:
-        return AuditEvent.objects.filter(organisation_id=_own_id(seat))
-    return AuditEvent.objects.filter(organisation_id__in=visible_organisations(seat).values("pk"))
+        return _without_team_work(AuditEvent.objects.filter(organisation_id=_own_id(seat)))
+    return _published_formal_only(
+        _without_team_work(
+            AuditEvent.objects.filter(organisation_id__in=visible_organisations(seat).values("pk"))
+        )
+    )
