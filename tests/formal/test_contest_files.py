@@ -31,6 +31,24 @@ def pdf(name: str = "验收报告.pdf", data: bytes = PDF) -> SimpleUploadedFile
     return SimpleUploadedFile(name, data, content_type="application/pdf")
 
 
+def contest(
+    world: World,
+    formal: FormalAssessment,
+    files: list[SimpleUploadedFile],
+    *,
+    who: str = "ent_admin",
+    argument: str = "理由",
+) -> ContestPoint:
+    """Contest the first level-3 requirement (rated 部分满足 by the team)."""
+    return svc.contest(
+        formal=formal,
+        actor=world.users[who],
+        requirement_id=first_requirement(formal, 3),
+        argument=argument,
+        files=files,
+    )
+
+
 def files_on_disk() -> list[str]:
     root = Path(settings.MEDIA_ROOT)
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
@@ -58,7 +76,6 @@ def test_the_files_are_on_disk_before_the_transaction_opens(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     formal, _ = sent(world, body, experts)
-    contested = first_requirement(formal, 3)
     outside = len(connection.atomic_blocks)  # the test's own transaction
     seen_under_lock: list[list[str]] = []
     real_lock = svc.lock
@@ -68,13 +85,7 @@ def test_the_files_are_on_disk_before_the_transaction_opens(
         return real_lock(pk)
 
     monkeypatch.setattr(svc, "lock", lock)
-    point = svc.contest(
-        formal=formal,
-        actor=world.users["ent_admin"],
-        requirement_id=contested,
-        argument="该系统已于去年全面上线，附验收报告与运行记录。",
-        files=[pdf(), pdf("运行记录.txt", "2025 年 MES 运行日志".encode())],
-    )
+    point = contest(world, formal, [pdf(), pdf("运行记录.txt", "2025 年 MES 运行日志".encode())])
     stored = list(Evidence.objects.filter(contest_point=point).order_by("id"))
     names = sorted(e.file.name for e in stored)
     # Both files were written with no transaction of the contest open, and the locked transaction found
@@ -85,7 +96,7 @@ def test_the_files_are_on_disk_before_the_transaction_opens(
         assert evidence.file.name == (
             f"formal/{formal.pk}/{evidence.sha256[:2]}/{evidence.sha256}{evidence.extension}"
         )
-        assert evidence.links.get().requirement_id == contested
+        assert evidence.links.get().requirement_id == point.requirement_id == first_requirement(formal, 3)
         with evidence.file.open("rb") as handle:
             assert handle.read()[:5] in (b"%PDF-", b"2025 ")
     assert [e.original_name for e in stored] == ["验收报告.pdf", "运行记录.txt"]
@@ -100,16 +111,14 @@ def test_a_refused_contest_leaves_no_row_and_removes_only_its_own_file(
     saves: list[tuple[str, int]],
 ) -> None:
     formal, _ = sent(world, body, experts)
-    contested = first_requirement(formal, 3)
-    admin = world.users["ent_admin"]
-    first = svc.contest(formal=formal, actor=admin, requirement_id=contested, argument="理由", files=[pdf()])
+    first = contest(world, formal, [pdf()])
     kept = Evidence.objects.get(contest_point=first).file.name
     before = (ContestPoint.objects.count(), Evidence.objects.count(), files_on_disk())
     assert before[2] == [kept]
     # The same requirement again, with the same file (the same content-addressed path): refused under the
     # lock, after the file was written beside the first one.
     with pytest.raises(FormalError, match="已对"):
-        svc.contest(formal=formal, actor=admin, requirement_id=contested, argument="再说一次", files=[pdf()])
+        contest(world, formal, [pdf()], argument="再说一次")
     assert len(saves) == 2 and saves[1][0] != kept
     assert (ContestPoint.objects.count(), Evidence.objects.count(), files_on_disk()) == before
     assert default_storage.exists(kept)  # the first point's file is still there
@@ -128,13 +137,7 @@ def test_a_failure_inside_the_transaction_removes_the_files_it_wrote(
 
     monkeypatch.setattr(svc, "notify", broken)  # the last step of the transaction fails
     with pytest.raises(RuntimeError):
-        svc.contest(
-            formal=formal,
-            actor=world.users["ent_admin"],
-            requirement_id=first_requirement(formal, 3),
-            argument="理由",
-            files=[pdf()],
-        )
+        contest(world, formal, [pdf()])
     formal.refresh_from_db()
     assert formal.state == FormalState.COMMUNICATION
     assert not ContestPoint.objects.exists() and not Evidence.objects.exists()
@@ -148,24 +151,11 @@ def test_a_contest_refused_outright_writes_no_file(
     saves: list[tuple[str, int]],
 ) -> None:
     formal, _ = sent(world, body, experts)
-    contested = first_requirement(formal, 3)
     with pytest.raises(PermissionDenied):  # a plain member of the enterprise reads, only its admin acts
-        svc.contest(
-            formal=formal,
-            actor=world.users["ent_member"],
-            requirement_id=contested,
-            argument="理由",
-            files=[pdf()],
-        )
+        contest(world, formal, [pdf()], who="ent_member")
     # One bad file refuses the contest before any file is written, the good one included.
     fake = SimpleUploadedFile("记录.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
     with pytest.raises(FormalError, match="不符"):
-        svc.contest(
-            formal=formal,
-            actor=world.users["ent_admin"],
-            requirement_id=contested,
-            argument="理由",
-            files=[pdf(), fake],
-        )
+        contest(world, formal, [pdf(), fake])
     assert saves == [] and files_on_disk() == []
     assert not ContestPoint.objects.exists() and not Evidence.objects.exists()
