@@ -47,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nfmaturity.accounts.access import AnyUser, membership_of
 from nfmaturity.accounts.models import Organisation, OrganisationKind
 from nfmaturity.analytics.models import PolicyRule
-from nfmaturity.analytics.peers import counted, is_demo_database
+from nfmaturity.analytics.selectors import counted, is_demo_database
 from nfmaturity.assessments.catalogs import current_version, sector_view
 from nfmaturity.assessments.models import AssessmentState, GradeLevel, Result, ResultScore, ScoreKind
 from nfmaturity.enterprises import regions
@@ -427,9 +427,9 @@ def evaluate(
     rows: QuerySet[Enterprise] = scope.annotate(
         latest_grade=F("latest_result__grade"),
         latest_result_id=F("latest_result__result_id"),
-        latest_total=F("latest_result__result__total_shown"),
-        latest_at=F("latest_result__result__assessment__submitted_at"),
-        latest_sector=F("latest_result__result__assessment__sector"),
+        latest_total=F("latest_result__total_shown"),
+        latest_at=F("latest_result__submitted_at"),
+        latest_sector=F("latest_result__sector"),
     )
     for i, condition in enumerate(definition.conditions):
         rows = condition.apply(rows, f"c{i}", now)

@@ -17,7 +17,6 @@ from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.analytics import services
 from nfmaturity.analytics.forms import RuleForm, initial_for
 from nfmaturity.analytics.models import PolicyRule
-from nfmaturity.analytics.peers import is_demo_database
 from nfmaturity.analytics.rules import (
     EXAMPLES,
     RuleDefinition,
@@ -29,6 +28,7 @@ from nfmaturity.analytics.rules import (
     parse_definition,
     rules_organisation,
 )
+from nfmaturity.analytics.selectors import is_demo_database
 from nfmaturity.enterprises import regions
 
 PAGE_SIZE = 50

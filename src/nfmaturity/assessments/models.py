@@ -297,6 +297,8 @@ class LatestResult(models.Model):
     total_shown = models.DecimalField(max_digits=4, decimal_places=2, null=True)
     submitted_at = models.DateTimeField(null=True)
     kind = models.CharField(max_length=8, choices=AssessmentKind.choices, default=AssessmentKind.SELF)
+    # The peer benchmark compares enterprises whose latest result is for the same sector.
+    sector = models.CharField(max_length=16, choices=SectorChoice.choices, default="")
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} → {self.result_id}"

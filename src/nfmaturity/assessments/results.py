@@ -195,6 +195,7 @@ def latest_pointer(result: Result, assessment: Assessment) -> LatestResult:
         total_shown=result.total_shown,
         submitted_at=assessment.submitted_at,
         kind=assessment.kind,
+        sector=assessment.sector,
     )
 
 
@@ -208,7 +209,7 @@ def point_latest(pointers: list[LatestResult]) -> None:
         pointers,
         update_conflicts=True,
         unique_fields=["enterprise"],
-        update_fields=["result", "grade", "total_shown", "submitted_at", "kind"],
+        update_fields=["result", "grade", "total_shown", "submitted_at", "kind", "sector"],
     )
     # After the upsert, which holds the pointer's row lock until commit (PostgreSQL): a concurrent pointing for
     # the same enterprise waits for it, then deletes these copies before writing its own, never adds to them.

@@ -13,6 +13,14 @@ SELECT l.enterprise_id, s.result_id, s.kind, s.key,
 FROM assessments_resultscore s JOIN assessments_latestresult l ON l.result_id = s.result_id
 """
 
+# The pointer's new copy of its assessment's sector.
+SECTOR = """
+UPDATE assessments_latestresult SET sector = (
+  SELECT a.sector FROM assessments_result r JOIN assessments_assessment a ON a.id = r.assessment_id
+  WHERE r.id = assessments_latestresult.result_id
+)
+"""
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -82,5 +90,15 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AddField(
+            model_name="latestresult",
+            name="sector",
+            field=models.CharField(
+                choices=[("mining", "采选"), ("smelting", "冶炼"), ("processing", "加工")],
+                default="",
+                max_length=16,
+            ),
+        ),
         migrations.RunSQL(COPY, migrations.RunSQL.noop),
+        migrations.RunSQL(SECTOR, migrations.RunSQL.noop),
     ]
