@@ -9,7 +9,14 @@ from django.urls import reverse
 
 from nfmaturity.accounts.models import Membership, Organisation, OrganisationKind
 from nfmaturity.assessments.catalogs import sector_view
-from nfmaturity.assessments.models import RatingValue
+from nfmaturity.assessments.models import (
+    Assessment,
+    AssessmentKind,
+    AssessmentState,
+    LatestResult,
+    RatingValue,
+    Result,
+)
 from nfmaturity.assessments.selectors import requirement_label
 from nfmaturity.audit.models import AuditAction
 from nfmaturity.audit.services import record_event
@@ -20,8 +27,9 @@ from nfmaturity.formal.models import (
     Settlement,
     SettlementMethod,
 )
+from nfmaturity.web.demo import load_demo
 from tests.formal.factory import make_experts, make_formal, seat_team
-from tests.web.conftest import World
+from tests.web.conftest import PASSWORD, World
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +177,27 @@ def test_the_audit_log_keeps_the_teams_own_work_from_the_enterprise_and_regulato
     assert "开始现场评估" not in log("regulator")  # not published yet
     FormalAssessment.objects.filter(pk=formal.pk).update(state=FormalState.PUBLISHED)
     assert "开始现场评估" in log("regulator") and "专家评分变更" not in log("regulator")
+
+
+def test_demo_self_assessments_carry_one_history_of_dates(db: None) -> None:
+    # F5: the demo moved only the assessment's submission date into the past: the report read
+    # "评估开始 2026-11-26 · 提交日期 2026-11-09" and "上次评估为 2026-11-26" for last year's result, and the
+    # dashboard's pointer kept today's date.
+    load_demo(PASSWORD)
+    submitted = Assessment.objects.filter(kind=AssessmentKind.SELF, state=AssessmentState.SUBMITTED)
+    assert submitted.count() >= 39
+    for assessment in submitted:
+        assert assessment.submitted_at is not None
+        assert assessment.created_at < assessment.submitted_at, assessment.pk
+        for result in Result.objects.filter(assessment=assessment):
+            assert result.created_at == assessment.submitted_at, assessment.pk
+    pointers = LatestResult.objects.filter(kind=AssessmentKind.SELF).select_related("result__assessment")
+    assert pointers.count() >= 30
+    for pointer in pointers:
+        assert pointer.submitted_at == pointer.result.assessment.submitted_at, pointer.pk
+    first = sorted(
+        a.submitted_at
+        for a in submitted.filter(enterprise__name__endswith="南丹锡业有限公司")
+        if a.submitted_at is not None
+    )
+    assert len(first) == 2 and (first[1] - first[0]).days >= 300  # last year's result, then this year's

@@ -38,7 +38,7 @@ from nfmaturity.accounts.models import (
 )
 from nfmaturity.accounts.services import create_member, create_organisation
 from nfmaturity.assessments.catalogs import sector_view
-from nfmaturity.assessments.models import Assessment, RatingRecord, RatingValue
+from nfmaturity.assessments.models import Assessment, LatestResult, RatingRecord, RatingValue, Result
 from nfmaturity.assessments.services import start_self_assessment, submit_assessment
 from nfmaturity.audit.models import AuditAction, AuditEvent
 from nfmaturity.audit.services import record_event
@@ -381,6 +381,17 @@ def _draw(rng: random.Random, table: tuple[tuple[RatingValue, int], ...]) -> Rat
     return rng.choices(values, weights=weights)[0]
 
 
+def _backdate(assessment: Assessment, *, submitted: datetime) -> None:
+    """Demo history: a submission date in the past on every row that carries it (the assessment, its result,
+    the dashboard's pointer), started two weeks before. Only the assessment's dates were moved once, so the
+    report read "评估开始 2026-11-26 · 提交日期 2026-11-09" and "上次评估为 2026-11-26" for last year's result."""
+    Assessment.objects.filter(pk=assessment.pk).update(
+        created_at=submitted - timedelta(days=14), submitted_at=submitted
+    )
+    Result.objects.filter(assessment=assessment).update(created_at=submitted)
+    LatestResult.objects.filter(result__assessment=assessment).update(submitted_at=submitted)
+
+
 def _fill(assessment: Assessment, grade: int, rng: random.Random, user: User, fraction: float = 1.0) -> None:
     view = sector_view(assessment.catalog_version, assessment.sector)
     records = []
@@ -461,13 +472,11 @@ def _create_enterprise(
         earlier = start_self_assessment(enterprise=enterprise, actor=admin, sector=sector, unit=None)
         _fill(earlier, max(grade - 1, 0), rng, admin)
         submit_assessment(assessment=earlier, actor=admin)
-        Assessment.objects.filter(pk=earlier.pk).update(
-            created_at=now - timedelta(days=380), submitted_at=now - timedelta(days=365)
-        )
+        _backdate(earlier, submitted=now - timedelta(days=365))
     current = start_self_assessment(enterprise=enterprise, actor=admin, sector=sector, unit=unit)
     _fill(current, grade, rng, admin)
     submit_assessment(assessment=current, actor=admin)
-    Assessment.objects.filter(pk=current.pk).update(submitted_at=now - timedelta(days=rng.randint(1, 60)))
+    _backdate(current, submitted=now - timedelta(days=rng.randint(1, 60)))
     if number == 1:
         draft = start_self_assessment(enterprise=enterprise, actor=admin, sector=sector, unit=unit)
         _fill(draft, grade + 1, rng, admin, fraction=0.3)
