@@ -4,12 +4,14 @@ stored ``Result`` JSON says: written by the submission, backfilled by the migrat
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.utils import timezone
 
 from nfmaturity.analytics.filters import DashboardFilter
 from nfmaturity.analytics.selectors import domain_figures
@@ -26,7 +28,7 @@ from nfmaturity.assessments.models import (
     ResultScore,
     ScoreKind,
 )
-from nfmaturity.assessments.results import score_rows
+from nfmaturity.assessments.results import local_year, score_rows
 from nfmaturity.assessments.services import start_self_assessment, submit_assessment
 from nfmaturity.enterprises.models import Enterprise, SectorChoice
 from nfmaturity.scoring.display import format_truncated
@@ -35,6 +37,7 @@ from .conftest import WORKED_CHECK, World, fill
 
 MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0003_result_scores")
 LATEST_MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0004_latest_result")
+FIGURES_MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0007_latest_result_figures")
 COPIES_MIGRATION = importlib.import_module("nfmaturity.assessments.migrations.0008_latest_scores")
 
 
@@ -59,10 +62,11 @@ def assert_latest_tied() -> None:
             assert copies == {}
         else:
             assert pointer is not None
-            assert (pointer.result_id, pointer.grade, pointer.sector) == (
+            assert (pointer.result_id, pointer.grade, pointer.sector, pointer.submitted_year) == (
                 newest.pk,
                 newest.grade,
                 newest.assessment.sector,
+                timezone.localtime(newest.assessment.submitted_at).year,
             )
             # LatestScore holds exactly the pointed result's figure rows, in millionths.
             assert copies == {
@@ -181,15 +185,18 @@ def test_latest_result_follows_each_submission(world: World) -> None:
     first, second = Result.objects.order_by("pk")
     assert second.grade > first.grade  # the pointer moved on to the newer, better result
     assert_latest_tied()
-    # The migrations that brought LatestResult (0004) and then LatestScore with the pointer's sector (0008)
-    # rebuild the same rows from the stored results.
+    # The migrations that brought LatestResult (0004), its copies (0007), then LatestScore, the pointer's
+    # sector and year (0008) rebuild the same rows from the stored results.
     LatestScore.objects.all().delete()
     LatestResult.objects.all().delete()
     LATEST_MIGRATION.backfill(apps, None)
+    FIGURES_MIGRATION.fill(apps, None)
     with connection.cursor() as cursor:
         cursor.execute(COPIES_MIGRATION.COPY)
         cursor.execute(COPIES_MIGRATION.SECTOR)
+    COPIES_MIGRATION.fill_years(apps, None)
     assert_latest_tied()
+
 
 BETTER = {
     1: RatingValue.FULL,
@@ -234,3 +241,10 @@ def test_domain_averages_over_the_counted_latest_results(world: World) -> None:
         figures, n = domain["figures"], domain["results"]
         assert n == 3
         assert figures[0] is not None and format_truncated(Fraction(figures[0])) == "2.83"  # 8.5 / 3
+
+
+def test_the_pointers_year_is_the_platforms_local_year() -> None:
+    """Asia/Shanghai is UTC+8: an evening submission on New Year's Eve (UTC) counts for the next year."""
+    assert local_year(datetime(2026, 12, 31, 15, 59, tzinfo=UTC)) == 2026
+    assert local_year(datetime(2026, 12, 31, 16, 0, tzinfo=UTC)) == 2027
+    assert local_year(None) is None

@@ -124,7 +124,7 @@ class DashboardFilter:
         if self.above:
             queryset = queryset.filter(above_scale=self.above == "1")
         if self.year is not None:
-            queryset = queryset.filter(latest_result__submitted_at__year=self.year)
+            queryset = queryset.filter(latest_result__submitted_year=self.year)
         return queryset
 
     def params(self) -> dict[str, str]:

@@ -224,7 +224,7 @@ def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
             "above_scale",
             division=Substr("region_code", 1, length),
             grade=F("latest_result__grade"),
-            year=ExtractYear(f"{latest}submitted_at"),
+            year=F(f"{latest}submitted_year"),
             kind=F(f"{latest}kind"),
             stale=Case(
                 When(**{f"{latest}submitted_at__lt": cutoff}, then=Value(True)),

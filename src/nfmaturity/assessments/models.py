@@ -299,6 +299,9 @@ class LatestResult(models.Model):
     kind = models.CharField(max_length=8, choices=AssessmentKind.choices, default=AssessmentKind.SELF)
     # The peer benchmark compares enterprises whose latest result is for the same sector.
     sector = models.CharField(max_length=16, choices=SectorChoice.choices, default="")
+    # The year of submitted_at in the platform's time zone (settings.TIME_ZONE): the dashboard groups and
+    # filters by it, and converting every row's timestamp per request cost about half of its main GROUP BY.
+    submitted_year = models.PositiveSmallIntegerField(null=True)
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} → {self.result_id}"

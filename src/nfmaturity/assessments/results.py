@@ -13,11 +13,13 @@ a check that was never made.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.errors import AssessmentError
@@ -196,7 +198,13 @@ def latest_pointer(result: Result, assessment: Assessment) -> LatestResult:
         submitted_at=assessment.submitted_at,
         kind=assessment.kind,
         sector=assessment.sector,
+        submitted_year=local_year(assessment.submitted_at),
     )
+
+
+def local_year(moment: datetime | None) -> int | None:
+    """The year of ``moment`` in the platform's time zone (a submission at 2026-12-31 20:00 UTC is 2027's)."""
+    return None if moment is None else timezone.localtime(moment).year
 
 
 def point_latest(pointers: list[LatestResult]) -> None:
@@ -209,7 +217,7 @@ def point_latest(pointers: list[LatestResult]) -> None:
         pointers,
         update_conflicts=True,
         unique_fields=["enterprise"],
-        update_fields=["result", "grade", "total_shown", "submitted_at", "kind", "sector"],
+        update_fields=["result", "grade", "total_shown", "submitted_at", "submitted_year", "kind", "sector"],
     )
     # After the upsert, which holds the pointer's row lock until commit (PostgreSQL): a concurrent pointing for
     # the same enterprise waits for it, then deletes these copies before writing its own, never adds to them.

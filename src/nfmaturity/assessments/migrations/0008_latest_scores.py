@@ -22,6 +22,24 @@ UPDATE assessments_latestresult SET sector = (
 """
 
 
+def fill_years(apps, schema_editor):
+    """The pointers' submission years in the platform's time zone, as ``results.local_year`` computes them
+    (in Python: the same on SQLite and PostgreSQL, whatever the database's own time zone)."""
+    from django.utils import timezone
+
+    pointers = apps.get_model("assessments", "LatestResult")
+    batch = []
+    for pointer in (
+        pointers.objects.exclude(submitted_at=None).only("pk", "submitted_at").iterator(chunk_size=5000)
+    ):
+        pointer.submitted_year = timezone.localtime(pointer.submitted_at).year
+        batch.append(pointer)
+        if len(batch) == 5000:
+            pointers.objects.bulk_update(batch, ["submitted_year"])
+            batch = []
+    pointers.objects.bulk_update(batch, ["submitted_year"])
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("assessments", "0007_latest_result_figures"),
@@ -101,4 +119,10 @@ class Migration(migrations.Migration):
         ),
         migrations.RunSQL(COPY, migrations.RunSQL.noop),
         migrations.RunSQL(SECTOR, migrations.RunSQL.noop),
+        migrations.AddField(
+            model_name="latestresult",
+            name="submitted_year",
+            field=models.PositiveSmallIntegerField(null=True),
+        ),
+        migrations.RunPython(fill_years, migrations.RunPython.noop),
     ]
