@@ -3,6 +3,11 @@
 Both serve through gunicorn (threaded workers) with whitenoise for static files. For production set
 NFM_SECRET_KEY, DATABASE_URL and NFM_DATA_DIR (docs/web.md). Workers and threads default to what
 bench/load.py measured best on this kind of machine; docs/web.md gives the figures.
+
+Stopping: Ctrl+C and SIGTERM (systemd, docker stop) do the same thing, at any moment (also during the
+migrations or the demo data): requests in flight get ``GRACE_SECONDS`` to finish, the background worker the
+same time to finish its task, in parallel, then the command says so in Chinese and exits with status 0. A task
+the worker could not finish is handed out again by the queue (``reports/jobs.py``), so nothing is lost.
 """
 
 from __future__ import annotations
@@ -10,11 +15,22 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
+import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
+from types import FrameType
+from typing import Protocol
 
 DEFAULT_DEMO_PASSWORD = "nfm-demo-2024"
 DEFAULT_THREADS = 4
+# How long a stop waits for requests in flight and for the background worker's task (both at once). The
+# slowest request (a workbook upload at the size cap) takes a few seconds; docker stop sends SIGKILL after 10 s.
+GRACE_SECONDS = 5
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -147,16 +163,183 @@ def _prepare_fork() -> None:
     connections.close_all()
 
 
+def _parent_death_signal() -> Callable[[], None] | None:
+    """For ``preexec_fn``: the child asks Linux to send it SIGTERM when this process dies (kill -9 of the
+    server), so no background worker is left running without its server. None where prctl is missing."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent, pr_set_pdeathsig, sigterm = os.getpid(), 1, int(signal.SIGTERM)
+
+    def preexec() -> None:
+        prctl(pr_set_pdeathsig, sigterm)
+        if os.getppid() != parent:  # the server died before the request was made
+            os._exit(0)
+
+    return preexec
+
+
+class _TaskWorker(Protocol):
+    def start(self) -> None: ...
+    def begin_stop(self) -> None: ...
+    def stop(self, timeout: float = GRACE_SECONDS) -> None: ...
+
+
+def _task_worker() -> _TaskWorker:
+    """``reports.jobs.Worker`` started so that a stop is prompt and loses nothing (see the class)."""
+    import logging
+
+    from nfmaturity.reports.jobs import Worker
+
+    logger = logging.getLogger(__name__)
+
+    class TaskWorker(Worker):
+        """The background worker in a process group of its own: a Ctrl+C in the terminal reaches only the
+        server, which then stops the worker once, with SIGTERM (it finishes the task in hand). When every
+        process of the worker got the signal itself, its sentinel died at once and the cluster waited for it
+        until killed: that was the 30 s stop. It gets SIGTERM when the server dies (kill -9); a worker that
+        has not stopped ``GRACE_SECONDS`` after being told is killed with its whole group, and the task it
+        had taken is handed out again by the queue after ``Q_CLUSTER["retry"]`` seconds."""
+
+        stop_began: float | None = None
+        told: subprocess.Popen[bytes] | None = None
+
+        def _spawn(self) -> None:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "django", "qcluster"],
+                env=os.environ.copy(),
+                process_group=0,
+                preexec_fn=_parent_death_signal(),
+            )
+
+        def _keep(self) -> None:
+            # Any exit is a death to recover from unless a stop was asked for: the exit status says nothing
+            # here, since gunicorn's master reaps every child of its process (waitpid(-1)).
+            while not self._stopping.wait(self.check_every):
+                process = self.process
+                if process is None or process.poll() is None or self._stopping.is_set():
+                    continue
+                # Its own processes outlive it when its main process alone was killed (kill -9): the orphaned
+                # sentinel would go on taking tasks beside the new worker.
+                with suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                logger.warning("后台任务进程已退出，正在重新启动")
+                self.restarts += 1
+                self._spawn()
+
+        def begin_stop(self) -> None:
+            """Tell the worker to stop, without waiting (the server stops meanwhile)."""
+            if self.stop_began is None:
+                self.stop_began = time.monotonic()
+            self._stopping.set()
+            process = self.process
+            if process is not None and process is not self.told and process.poll() is None:
+                process.terminate()  # once: a second SIGTERM makes the cluster run its stop twice
+                self.told = process
+
+        def stop(self, timeout: float = GRACE_SECONDS) -> None:
+            self.begin_stop()
+            if self._keeper is not None:
+                self._keeper.join(timeout=self.check_every + 1)  # no start after this
+            self.begin_stop()  # a worker started by the keeper meanwhile is told too
+            process = self.process
+            if process is None:
+                return
+            assert self.stop_began is not None
+            try:
+                process.wait(timeout=max(0.1, self.stop_began + timeout - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                print(
+                    f"后台任务进程未在 {timeout:.0f} 秒内停止，已强制结束；它未完成的报告任务不会丢失，"
+                    "平台再次运行时会自动重新生成。",
+                    flush=True,
+                )
+
+    return TaskWorker()
+
+
+def _stopping_signals() -> None:
+    """Until gunicorn takes the signals over (migrations, demo data, catalog parsing), SIGTERM stops the
+    command like Ctrl+C does: through KeyboardInterrupt, so open transactions roll back and ``finally``
+    blocks run."""
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _until_stopped(command: Callable[[], int]) -> int:
+    _stopping_signals()
+    master = os.getpid()
+    try:
+        return command()
+    except KeyboardInterrupt:
+        if os.getpid() != master:
+            raise
+        print("\n已停止（平台未启动完成）。", flush=True)
+        return 0
+
+
+def _purge_partial_files() -> None:
+    """Report files a killed worker was writing (``.part-*``, renamed into place only when whole) are deleted
+    at the next start, once older than a task may run: a younger one may belong to another server's worker."""
+    from django.conf import settings
+
+    cutoff = time.time() - settings.NFM_TASK_TIMEOUT
+    reports = Path(settings.NFM_REPORTS_DIR)
+    if not reports.is_dir():
+        return
+    for partial in reports.rglob(".part-*"):
+        with suppress(OSError):
+            if partial.is_file() and partial.stat().st_mtime < cutoff:
+                partial.unlink()
+
+
 def _run(host: str, port: int, workers: int | None, threads: int | None, task_worker: bool = True) -> int:
     """Serve with gunicorn (a production WSGI server) in the foreground; whitenoise serves static files."""
     from typing import Any
 
     from gunicorn.app.base import BaseApplication
+    from gunicorn.arbiter import Arbiter
 
     from nfmaturity.web.wsgi import application
 
     workers, threads = server_size(workers, threads)
+    _purge_partial_files()
     _prepare_fork()
+    # The background worker (report files) runs beside the server and is restarted if it dies; only the
+    # gunicorn master stops it (its forked workers leave run() through the same code).
+    master, worker = os.getpid(), _task_worker() if task_worker else None
+
+    def ignore_interrupt(_worker: object) -> None:
+        # A terminal's Ctrl+C goes to every process of its group: the server workers leave it to the
+        # master, which stops them once, gracefully (SIGTERM), instead of cutting requests off.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    class _Arbiter(Arbiter):
+        def handle_int(self) -> None:
+            # Ctrl+C stops like SIGTERM: requests in flight finish. A second Ctrl+C meanwhile cuts them short
+            # (gunicorn's quick shutdown).
+            self.handle_term()
+
+        def handle_term(self) -> None:
+            print(
+                f"正在停止平台：进行中的请求与报告任务处理完毕后退出（最长约 {GRACE_SECONDS} 秒）……",
+                flush=True,
+            )
+            if worker is not None:
+                worker.begin_stop()
+            raise StopIteration
 
     class _Server(BaseApplication):
         def load_config(self) -> None:
@@ -172,7 +355,7 @@ def _run(host: str, port: int, workers: int | None, threads: int | None, task_wo
                 # the slowest (a workbook upload at the size cap) takes a few seconds.
                 "timeout": 60,
                 # On stop or restart, requests in flight get this long to finish.
-                "graceful_timeout": 30,
+                "graceful_timeout": GRACE_SECONDS,
                 # A rater clicks every second or two: keep the connection open between clicks (gunicorn's
                 # default of 2 s closed it under them) and a reverse proxy may keep its pool.
                 "keepalive": 5,
@@ -180,6 +363,7 @@ def _run(host: str, port: int, workers: int | None, threads: int | None, task_wo
                 # grew is given back; the catalogs are already parsed in the master, so it is cheap.
                 "max_requests": 5000,
                 "max_requests_jitter": 500,
+                "post_worker_init": ignore_interrupt,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -187,26 +371,32 @@ def _run(host: str, port: int, workers: int | None, threads: int | None, task_wo
         def load(self) -> Any:
             return application
 
+        def run(self) -> None:
+            _Arbiter(self).run()
+
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"平台地址：http://{shown}:{port}/  （Ctrl+C 停止）", flush=True)
     print(f"服务器：gunicorn，{workers} 个工作进程 × {threads} 个线程", flush=True)
-    # The background worker (report files) runs beside the server and is restarted if it dies; only the
-    # gunicorn master stops it (its forked workers leave run() through the same code).
-    from nfmaturity.reports.jobs import Worker
-
-    master, worker = os.getpid(), Worker() if task_worker else None
-    if worker is not None:
-        worker.start()
-        print("后台任务进程：已启动（报告生成）", flush=True)
     try:
+        if worker is not None:
+            worker.start()
+            print("后台任务进程：已启动（报告生成）", flush=True)
         _Server().run()
+    except KeyboardInterrupt:
+        pass  # stopped before gunicorn took the signals over: stopping is what was asked for
     finally:
-        if worker is not None and os.getpid() == master:
-            worker.stop()
+        if os.getpid() == master:
+            if worker is not None:
+                worker.stop()
+            print("平台已停止。", flush=True)
     return 0
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    return _until_stopped(lambda: _serve(args))
+
+
+def _serve(args: argparse.Namespace) -> int:
     _data_dir()
     _allow_host(args.host)
     _setup()
@@ -219,9 +409,13 @@ def _demo_secret(data_dir: Path) -> None:
     if os.environ.get("NFM_SECRET_KEY") or os.environ.get("NFM_SECRET_KEY_FILE"):
         return
     key_file = data_dir / "demo-secret-key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        key_file.chmod(0o600)
+    if not key_file.exists() or len(key_file.read_text(encoding="utf-8").strip()) < 32:
+        # Written whole under a temporary name, then renamed: a run killed here leaves no empty key file that
+        # would make the next start refuse.
+        handle, temporary = tempfile.mkstemp(dir=data_dir, prefix=".demo-secret-key-")  # mode 0600
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(secrets.token_urlsafe(50))
+        os.replace(temporary, key_file)
     os.environ["NFM_SECRET_KEY_FILE"] = str(key_file)
 
 
@@ -247,6 +441,10 @@ def _add_scale(count: int) -> int:
 
 
 def demo_command(args: argparse.Namespace) -> int:
+    return _until_stopped(lambda: _demo(args))
+
+
+def _demo(args: argparse.Namespace) -> int:
     data_dir = _data_dir()
     _demo_secret(data_dir)
     _allow_host(args.host)

@@ -3,8 +3,16 @@ number with its check code, and the list of published results whose enterprise c
 
 Both show the enterprise, unit, sector, grade, date and body — nothing else (no scores, no ratings, no
 people). A wrong pair gets one neutral message whichever part was wrong, and failed attempts are counted per
-client address in the cache: after ``FAILURES_ALLOWED`` within ``WINDOW_SECONDS`` the address is refused
-until the window ends, so check codes cannot be guessed by trying.
+client address: after ``FAILURES_ALLOWED`` within ``WINDOW_SECONDS`` of its first failure the address is
+refused until that window ends, so check codes cannot be guessed by trying.
+
+The count is a ``VerifyThrottle`` row in the database, not a counter in a process's memory: with several
+gunicorn workers or app servers an attacker would otherwise get ``FAILURES_ALLOWED`` tries from each. A
+dedicated table rather than Django's database cache because the count must be raised atomically by
+concurrent processes (the cache's ``incr`` reads then writes, losing increments) and because the platform's
+other cache users keep their per-process memory cache. Cost: one indexed read per attempt and one ``UPDATE``
+per failure; when an address's window starts, rows of ended windows are deleted, so the table holds at most
+the addresses that failed in the last ``WINDOW_SECONDS``.
 """
 
 from __future__ import annotations
@@ -13,12 +21,12 @@ import datetime
 import secrets
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from nfmaturity.assessments.models import GradeLevel
-from nfmaturity.formal.models import FormalAssessment, FormalState
+from nfmaturity.formal.models import FormalAssessment, FormalState, VerifyThrottle
 
 FAILURES_ALLOWED = 10
 WINDOW_SECONDS = 15 * 60
@@ -75,21 +83,33 @@ def verify(result_number: str, check_code: str) -> PublicRecord | None:
 
 
 def _key(address: str | None) -> str:
-    return f"nfm:verify-failures:{address or 'unknown'}"
+    # The column's width; a longer value (a forged proxy header) is still one key.
+    return (address or "unknown")[:64]
+
+
+def _window_cutoff() -> datetime.datetime:
+    """Windows that started at or before this have ended."""
+    return timezone.now() - datetime.timedelta(seconds=WINDOW_SECONDS)
 
 
 def is_throttled(address: str | None) -> bool:
-    return int(cache.get(_key(address), 0)) >= FAILURES_ALLOWED
+    return VerifyThrottle.objects.filter(
+        address=_key(address), window_start__gt=_window_cutoff(), failures__gte=FAILURES_ALLOWED
+    ).exists()
 
 
 def count_failure(address: str | None) -> None:
-    key = _key(address)
-    if cache.add(key, 1, WINDOW_SECONDS):
+    key, cutoff = _key(address), _window_cutoff()
+    # Raised in the database (failures + 1), so two processes counting at once both count.
+    if VerifyThrottle.objects.filter(address=key, window_start__gt=cutoff).update(failures=F("failures") + 1):
         return
+    # A new window for this address: first delete every ended window (this address's old row among them).
+    VerifyThrottle.objects.filter(window_start__lte=cutoff).delete()
     try:
-        cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.set(key, 1, WINDOW_SECONDS)
+        with transaction.atomic():
+            VerifyThrottle.objects.create(address=key, window_start=timezone.now(), failures=1)
+    except IntegrityError:  # another process started this address's window just now
+        VerifyThrottle.objects.filter(address=key).update(failures=F("failures") + 1)
 
 
 def public_list() -> list[PublicRecord]:

@@ -1,0 +1,150 @@
+"""`nfm serve` stops promptly and cleanly: Ctrl+C in a terminal, SIGTERM from a service manager, kill -9.
+
+Real processes on one real database file (migrated by the first start, so the later starts are quicker). The
+server runs in a session of its own, as under a terminal or a service manager: its process group is what a
+terminal's Ctrl+C reaches.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+from tests.cli.test_web_cmd import env_for, free_port
+
+NFM = [sys.executable, "-m", "nfmaturity.cli.main"]
+# Measured 2–3 s (Ctrl+C) and 5–6 s (SIGTERM to every process) on a loaded 2-core machine; the bound leaves room.
+STOP_WITHIN = 15
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("serve-stop")
+
+
+def _descendants(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = set(), {root}
+    while frontier:
+        children = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= children
+        frontier = children
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _wait_for(check: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def _start(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
+    port = free_port()
+    server = subprocess.Popen(
+        [*NFM, "serve", "--port", str(port)],
+        env=env_for(
+            data_dir, NFM_SECRET_KEY="test-only-secret-key-for-stop-0123456789abcdef", NFM_WORKERS="2"
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+    def up() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def task_worker_running() -> bool:
+        # The cluster's sentinel has started its own processes: the worker is past its start.
+        return any(len(_descendants(child)) >= 2 for child in _descendants(server.pid))
+
+    if not (_wait_for(up, 180) and _wait_for(task_worker_running, 60)):
+        os.killpg(server.pid, signal.SIGKILL)
+        pytest.fail(server.communicate(timeout=30)[0])
+    return server, port
+
+
+def _stopped_within(server: subprocess.Popen[str], send: Callable[[], None]) -> tuple[float, str, set[int]]:
+    processes = _descendants(server.pid)
+    started = time.monotonic()
+    send()
+    try:
+        out, _ = server.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        raise
+    took = time.monotonic() - started
+    _wait_for(lambda: not any(_alive(p) for p in processes), 5)
+    return took, out, {p for p in processes if _alive(p)}
+
+
+def test_ctrl_c_stops_server_and_task_worker_within_seconds(data_dir: Path) -> None:
+    server, _port = _start(data_dir)
+    # A terminal sends SIGINT to its whole foreground process group.
+    took, out, left = _stopped_within(server, lambda: os.killpg(server.pid, signal.SIGINT))
+    assert server.returncode == 0, out
+    assert took < STOP_WITHIN, out
+    assert "正在停止平台" in out and "平台已停止。" in out
+    assert "正在重新启动" not in out and "Traceback" not in out
+    assert not left
+
+
+def test_sigterm_to_every_process_stops_within_seconds(data_dir: Path) -> None:
+    server, _port = _start(data_dir)
+
+    def systemd_stop() -> None:
+        # systemd's default (KillMode=control-group): SIGTERM to every process of the service at once.
+        for pid in [server.pid, *_descendants(server.pid)]:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    took, out, left = _stopped_within(server, systemd_stop)
+    assert server.returncode == 0, out
+    assert took < STOP_WITHIN, out
+    assert "平台已停止。" in out and "Traceback" not in out
+    assert not left
+
+
+def test_after_kill_9_nothing_is_left_running_and_the_next_start_works(data_dir: Path) -> None:
+    server, _port = _start(data_dir)
+    processes = _descendants(server.pid)
+    os.killpg(server.pid, signal.SIGKILL)  # the server's group: the task worker has one of its own
+    server.communicate(timeout=30)
+    # The task worker is told by the kernel that its server died, and stops by itself.
+    assert _wait_for(lambda: not any(_alive(p) for p in processes), STOP_WITHIN)
+    again, port = _start(data_dir)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as response:
+            assert "登录" in response.read().decode()
+    finally:
+        took, out, left = _stopped_within(again, lambda: again.send_signal(signal.SIGTERM))
+    assert again.returncode == 0 and took < STOP_WITHIN and not left, out
