@@ -223,3 +223,31 @@ def test_reports_inside_media_are_archived_once(tmp_path: Path, inside: bool) ->
     reports = media / "reports" if inside else tmp_path / "reports"
     assert separate_reports_root(reports, media) == (None if inside else reports)
     assert separate_reports_root(None, media) is None
+
+
+def test_a_format_1_manifest_still_reads_and_a_newer_one_is_refused() -> None:
+    from nfmaturity.backup.errors import BackupError
+    from nfmaturity.backup.manifest import Manifest
+
+    v1 = {
+        "format": "nfm-backup",
+        "format_version": 1,
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "platform_version": "0.1",
+        "database": {
+            "engine": "sqlite",
+            "member": "database/nfmaturity.sqlite3",
+            "size": 1,
+            "sha256": "0" * 64,
+            "server_version": "3",
+        },
+        "migrations": {},
+        "tables": {},
+        "evidence": [],
+        "missing_evidence": [],
+        "unreferenced_evidence": 0,
+    }
+    manifest = Manifest.from_json(json.dumps(v1).encode())
+    assert manifest.reports == () and manifest.missing_reports == ()
+    with pytest.raises(BackupError, match="备份格式版本 3 高于本程序支持的版本 2"):
+        Manifest.from_json(json.dumps(v1 | {"format_version": 3}).encode())
