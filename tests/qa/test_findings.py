@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 import pytest
 from django.urls import reverse
 
@@ -201,3 +202,47 @@ def test_demo_self_assessments_carry_one_history_of_dates(db: None) -> None:
         if a.submitted_at is not None
     )
     assert len(first) == 2 and (first[1] - first[0]).days >= 300  # last year's result, then this year's
+
+
+def _form_values(html: str) -> list[tuple[str, str]]:
+    """What the page's profile form would post as it stands (the logout form left out)."""
+    doc = lxml.html.fromstring(html)
+    form = next(f for f in doc.forms if "logout" not in (f.action or ""))
+    return list(form.form_values())
+
+
+def _post(client: object, url: str, values: list[tuple[str, str]], **changes: str) -> object:
+    data: dict[str, list[str]] = {}
+    for key, value in values:
+        data.setdefault(key, []).append(value)
+    data.update({k: [v] for k, v in changes.items()})
+    return client.post(url, data)  # type: ignore[attr-defined]
+
+
+def test_two_people_editing_the_enterprise_profile_lose_nothing(world: World) -> None:
+    # F6: a profile form opened before someone else's save wrote its old values back over that save
+    # (admin A changed the address, admin B then saved the group name: A's address was gone, nobody told).
+    url = f"/enterprises/{world.enterprise.pk}/edit/"
+    first, second = world.client("ent_admin"), world.client("ent_admin")
+    form_a = _form_values(first.get(url).content.decode())
+    form_b = _form_values(second.get(url).content.decode())
+    assert _post(first, url, form_a, address="甲填写的地址").status_code == 302  # type: ignore[attr-defined]
+    assert _post(second, url, form_b, group_name="乙填写的集团").status_code == 302  # type: ignore[attr-defined]
+    world.enterprise.refresh_from_db()
+    assert (world.enterprise.address, world.enterprise.group_name) == ("甲填写的地址", "乙填写的集团")
+
+    # Both change the address: the later save is refused with the newer value shown, the typed one kept,
+    # and the other's change elsewhere filled in; saving again keeps the typed address.
+    form_a = _form_values(first.get(url).content.decode())
+    form_b = _form_values(second.get(url).content.decode())
+    _post(first, url, form_a, address="甲第二次的地址", size="small")
+    refused = _post(second, url, form_b, address="乙填写的地址")
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    page = refused.content.decode()  # type: ignore[attr-defined]
+    assert "现在是“甲第二次的地址”" in page and 'value="乙填写的地址"' in page
+    world.enterprise.refresh_from_db()
+    assert world.enterprise.address == "甲第二次的地址"
+    assert _post(second, url, _form_values(page)).status_code == 302  # type: ignore[attr-defined]
+    world.enterprise.refresh_from_db()
+    assert (world.enterprise.address, world.enterprise.size) == ("乙填写的地址", "small")
+    assert world.enterprise.group_name == "乙填写的集团"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -17,7 +18,7 @@ from nfmaturity.enterprises.models import (
 )
 from nfmaturity.enterprises.names import same_name
 from nfmaturity.enterprises.registration import STEM_MAX_LENGTH
-from nfmaturity.enterprises.services import CODE_TAKEN, PROFILE_FIELDS
+from nfmaturity.enterprises.services import CODE_TAKEN, PROFILE_FIELDS, shown_profile
 from nfmaturity.enterprises.uscc import UsccError, validate_uscc
 
 
@@ -44,12 +45,15 @@ class EnterpriseForm(forms.Form):
     group_uscc = forms.CharField(
         label="集团统一社会信用代码（如有）", max_length=20, required=False, help_text="18 位；无则留空"
     )
+    # The profile as this form showed it: a save merges with what others changed since (services._merge).
+    shown = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(
         self, *args: Any, instance: Enterprise | None = None, claim_open: bool = False, **kwargs: Any
     ) -> None:
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = {f: getattr(instance, f) for f in self.base_fields if hasattr(instance, f)}
+            kwargs["initial"]["shown"] = shown_profile(instance)
         super().__init__(*args, **kwargs)
         self.instance = instance
         region = self.fields["region_code"]
@@ -87,6 +91,13 @@ class EnterpriseForm(forms.Form):
         except UsccError as exc:
             raise forms.ValidationError(str(exc)) from None
 
+    def clean_shown(self) -> dict[str, Any] | None:
+        try:
+            shown = json.loads(self.cleaned_data.get("shown") or "null")
+        except ValueError:
+            return None
+        return shown if isinstance(shown, dict) else None
+
     def _code_taken(self, code: str) -> bool:
         others = Enterprise.objects.filter(uscc=code)
         if self.instance is not None:
@@ -100,6 +111,32 @@ class EnterpriseForm(forms.Form):
             for k in PROFILE_FIELDS
             if k in self.fields and not self.fields[k].disabled
         }
+
+
+_CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "sectors": dict(SectorChoice.choices),
+    "metals": dict(Metal.choices),
+    "size": dict(SizeClass.choices),
+}
+
+
+def newer_values(form: EnterpriseForm, conflicts: dict[str, Any]) -> list[tuple[str, str]]:
+    """The fields someone else changed meanwhile, with their value now, as the form labels them."""
+    rows = []
+    for key, value in conflicts.items():
+        field = form.fields[key]
+        if key == "region_code":
+            text = regions.full_name(str(value)) if value else "（空）"
+        elif isinstance(field, forms.BooleanField):
+            text = "是" if value else "否"
+        elif key in _CHOICE_LABELS:
+            labels = _CHOICE_LABELS[key]
+            values = value if isinstance(value, list) else [value]
+            text = "、".join(labels.get(str(v), str(v)) for v in values) or "（空）"
+        else:
+            text = str(value) if value else "（空）"
+        rows.append((str(field.label), text))
+    return rows
 
 
 # Shown to the registrant: a claim is how a company gets back a code someone else registered.
@@ -133,7 +170,7 @@ class RegistrationForm(EnterpriseForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The group is filled in later, in the profile, when the enterprise applies for a formal assessment.
-        del self.fields["group_name"], self.fields["group_uscc"]
+        del self.fields["group_name"], self.fields["group_uscc"], self.fields["shown"]
         # The extra questions appear only once the answer needs them: a registered code, a repeated name.
         if self.is_bound and self._submitted_code_taken():
             self.fields["claim"] = forms.BooleanField(

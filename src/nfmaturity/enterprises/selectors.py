@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 
+from nfmaturity.audit.models import AuditEvent
 from nfmaturity.enterprises.models import Enterprise, Metal, SectorChoice, SizeClass
 
 
@@ -53,3 +55,17 @@ def filter_registry(queryset: QuerySet[Enterprise], filters: RegistryFilter) -> 
     if filters.size:
         queryset = queryset.filter(size=filters.size)
     return queryset
+
+
+def last_profile_change(enterprise: Enterprise) -> str:
+    """Who changed the profile last and when, in words ("企业管理员（张三） 2026-11-26 10:02"), from the audit log."""
+    event = (
+        AuditEvent.objects.filter(object_type=Enterprise._meta.label_lower, object_id=str(enterprise.pk))
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if event is None:
+        return ""
+    who = (event.actor.get_full_name() or event.actor.get_username()) if event.actor else "系统"
+    return f"{who} {timezone.localtime(event.at):%Y-%m-%d %H:%M}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +137,48 @@ def _snapshot(enterprise: Enterprise) -> dict[str, Any]:
     return {k: getattr(enterprise, k) for k in PROFILE_FIELDS}
 
 
+def shown_profile(enterprise: Enterprise) -> str:
+    """The profile as an edit form shows it (JSON, carried in the form): what the user's save is based on."""
+    return json.dumps(_snapshot(enterprise), ensure_ascii=False, sort_keys=True)
+
+
+def _same(a: object, b: object) -> bool:
+    """Profile values compared as the form sends them: lists in any order, no code and an empty one alike."""
+    if isinstance(a, list) and isinstance(b, list):
+        return sorted(map(str, a)) == sorted(map(str, b))
+    return ("" if a is None else a) == ("" if b is None else b)
+
+
+class StaleProfile(Exception):
+    """Someone changed fields of the profile since the form was shown that this save changes differently.
+
+    ``conflicts`` maps each such field to its value now; ``current`` is the profile as it is now; ``merged``
+    is this save's profile with the others' changes taken in (what to show the user again)."""
+
+    def __init__(self, current: Enterprise, conflicts: dict[str, Any], merged: dict[str, Any]) -> None:
+        super().__init__("企业信息在您打开此页后已被修改")
+        self.current = current
+        self.conflicts = conflicts
+        self.merged = merged
+
+
+def _merge(locked: Enterprise, profile: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
+    """Two people editing the profile at once: a field only the other one changed keeps the other's value
+    (this form still carries the old one), a field only this one changed takes this value, and a field both
+    changed differently is refused (StaleProfile) so that neither edit is lost without anyone seeing it."""
+    merged, conflicts = dict(profile), {}
+    for key, value in profile.items():
+        if key not in shown or _same(getattr(locked, key), shown[key]):
+            continue  # unchanged since the form was shown
+        if _same(value, shown[key]):
+            merged[key] = getattr(locked, key)  # left as shown: the newer value stands
+        elif not _same(value, getattr(locked, key)):
+            conflicts[key] = getattr(locked, key)
+    if conflicts:
+        raise StaleProfile(locked, conflicts, merged)
+    return merged
+
+
 def _lock(enterprise: Enterprise) -> Enterprise:
     return Enterprise.objects.select_for_update().select_related("organisation").get(pk=enterprise.pk)
 
@@ -145,14 +188,18 @@ def has_pending_claim(enterprise: Enterprise) -> bool:
 
 
 @transaction.atomic
-def update_enterprise(*, enterprise: Enterprise, actor: User, profile: dict[str, Any]) -> Enterprise:
-    """The enterprise edits its own profile.
+def update_enterprise(
+    *, enterprise: Enterprise, actor: User, profile: dict[str, Any], shown: dict[str, Any] | None = None
+) -> Enterprise:
+    """The enterprise edits its own profile; ``shown`` is the profile the form was based on (see ``_merge``).
 
     Name and code are fixed once verified (only the verifier changes them, see ``correct_identity``), and
     a code under claim waits for the verifier's decision. A rejected enterprise that changes its profile,
     and a verified one that changes its region, go back to the queue.
     """
     locked = _lock(enterprise)
+    if shown is not None:
+        profile = _merge(locked, profile, shown)
     old = _snapshot(locked)
     for key in PROFILE_FIELDS:
         if key in profile:

@@ -27,9 +27,11 @@ from nfmaturity.enterprises.forms import (
     IdentityForm,
     RegistrationForm,
     UnitForm,
+    newer_values,
 )
 from nfmaturity.enterprises.models import Enterprise, VerificationState
 from nfmaturity.enterprises.registration import new_login_name
+from nfmaturity.enterprises.selectors import last_profile_change
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,7 +81,35 @@ def enterprise_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_enterprise(enterprise=enterprise, actor=request.user, profile=form.profile())
+            services.update_enterprise(
+                enterprise=enterprise,
+                actor=request.user,
+                profile=form.profile(),
+                shown=form.cleaned_data["shown"],
+            )
+        except services.StaleProfile as exc:
+            # What the user typed stays in the form, the others' changes are filled in, and the form is now
+            # based on the newer profile: saving again keeps the user's values where both changed a field.
+            data = request.POST.copy()
+            for key, value in exc.merged.items():
+                if isinstance(value, list):
+                    data.setlist(key, [str(v) for v in value])
+                elif isinstance(value, bool):
+                    data.setlist(key, ["on"] if value else [])
+                else:
+                    data[key] = "" if value is None else str(value)
+            data["shown"] = services.shown_profile(exc.current)
+            form = EnterpriseForm(
+                data, instance=exc.current, claim_open=services.has_pending_claim(exc.current)
+            )
+            form.is_valid()
+            context = {
+                "enterprise": exc.current,
+                "form": form,
+                "newer": newer_values(form, exc.conflicts),
+                "changed_by": last_profile_change(exc.current),
+            }
+            return render(request, "enterprises/edit.html", context, status=409)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
