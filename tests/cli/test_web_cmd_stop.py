@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -21,6 +22,32 @@ import pytest
 from tests.cli.test_web_cmd import env_for, free_port
 
 NFM = [sys.executable, "-m", "nfmaturity.cli.main"]
+ROOT = Path(__file__).resolve().parents[2]
+# A short lease (as in tests/reports/test_jobs.py), so a task taken by a stopped worker is handed out again
+# within the test rather than after the production minutes.
+SHORT_LEASE = {"NFM_TASK_TIMEOUT": "15", "NFM_TASK_RETRY": "16"}
+QUEUE_REPORTS = """
+import django
+django.setup()
+from nfmaturity.assessments.services import start_self_assessment, submit_assessment
+from nfmaturity.enterprises.models import SectorChoice
+from nfmaturity.enterprises.services import register_enterprise
+from nfmaturity.reports import files, jobs
+from nfmaturity.reports.models import ReportFormat
+from tests.web.conftest import WORKED_CHECK, fill, profile
+
+registration = register_enterprise(
+    profile=profile("南丹锡业有限公司", "A1"), admin_username="ent_admin", admin_password="Ceshi-mima-2024"
+)
+assessment = start_self_assessment(
+    enterprise=registration.enterprise, actor=registration.admin, sector=SectorChoice.SMELTING
+)
+fill(assessment, WORKED_CHECK, registration.admin)
+result = submit_assessment(assessment=assessment, actor=registration.admin)
+for fmt in (ReportFormat.PDF, ReportFormat.DOCX, ReportFormat.XLSX):
+    asked = files.request_report(result=result, fmt=fmt, actor=registration.admin)
+    jobs.enqueue(asked.report.pk)
+"""
 # Measured 2–3 s (Ctrl+C) and 5–6 s (SIGTERM to every process) on a loaded 2-core machine; the bound leaves room.
 STOP_WITHIN = 15
 
@@ -54,27 +81,39 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _wait_for(check: Callable[[], bool], seconds: float) -> bool:
+def _wait_for(check: Callable[[], bool], seconds: float, every: float = 0.3) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
             return True
-        time.sleep(0.3)
+        time.sleep(every)
     return False
 
 
-def _start(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
+def _env(data_dir: Path) -> dict[str, str]:
+    return env_for(
+        data_dir,
+        NFM_SECRET_KEY="test-only-secret-key-for-stop-0123456789abcdef",
+        NFM_WORKERS="2",
+        **SHORT_LEASE,
+    )
+
+
+def _launch(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
     port = free_port()
     server = subprocess.Popen(
         [*NFM, "serve", "--port", str(port)],
-        env=env_for(
-            data_dir, NFM_SECRET_KEY="test-only-secret-key-for-stop-0123456789abcdef", NFM_WORKERS="2"
-        ),
+        env=_env(data_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
+    return server, port
+
+
+def _start(data_dir: Path) -> tuple[subprocess.Popen[str], int]:
+    server, port = _launch(data_dir)
 
     def up() -> bool:
         try:
@@ -107,6 +146,13 @@ def _stopped_within(server: subprocess.Popen[str], send: Callable[[], None]) -> 
     return took, out, {p for p in processes if _alive(p)}
 
 
+def _systemd_stop(server: subprocess.Popen[str]) -> None:
+    """systemd's default (KillMode=control-group): SIGTERM to every process of the service at once."""
+    for pid in [server.pid, *_descendants(server.pid)]:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+
+
 def test_ctrl_c_stops_server_and_task_worker_within_seconds(data_dir: Path) -> None:
     server, _port = _start(data_dir)
     # A terminal sends SIGINT to its whole foreground process group.
@@ -120,14 +166,7 @@ def test_ctrl_c_stops_server_and_task_worker_within_seconds(data_dir: Path) -> N
 
 def test_sigterm_to_every_process_stops_within_seconds(data_dir: Path) -> None:
     server, _port = _start(data_dir)
-
-    def systemd_stop() -> None:
-        # systemd's default (KillMode=control-group): SIGTERM to every process of the service at once.
-        for pid in [server.pid, *_descendants(server.pid)]:
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    took, out, left = _stopped_within(server, systemd_stop)
+    took, out, left = _stopped_within(server, lambda: _systemd_stop(server))
     assert server.returncode == 0, out
     assert took < STOP_WITHIN, out
     assert "平台已停止。" in out and "Traceback" not in out
@@ -148,3 +187,37 @@ def test_after_kill_9_nothing_is_left_running_and_the_next_start_works(data_dir:
     finally:
         took, out, left = _stopped_within(again, lambda: again.send_signal(signal.SIGTERM))
     assert again.returncode == 0 and took < STOP_WITHIN and not left, out
+
+
+def _report_states(data_dir: Path) -> list[str]:
+    with sqlite3.connect(data_dir / "nfmaturity.sqlite3", timeout=30) as connection:
+        return [row[0] for row in connection.execute("SELECT state FROM reports_reportfile ORDER BY id")]
+
+
+def test_report_jobs_cut_short_by_a_stop_are_done_after_the_next_start(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), "DJANGO_SETTINGS_MODULE": "nfmaturity.web.settings"}
+    env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{ROOT / 'src'}"
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v", "0"], env=env, cwd=ROOT, check=True, timeout=300
+    )
+    subprocess.run([sys.executable, "-c", QUEUE_REPORTS], env=env, cwd=ROOT, check=True, timeout=300)
+    assert _report_states(tmp_path) == ["queued"] * 3
+
+    server, _port = _launch(tmp_path)
+    # Stopped the moment the worker is on the first file (the PDF: the worker's first one imports WeasyPrint,
+    # seconds), the way that cuts a task shortest: every process of the worker gets SIGTERM and dies at once.
+    on_it = _wait_for(lambda: _report_states(tmp_path)[0] != "queued", 180, every=0.05)
+    took, out, left = _stopped_within(server, lambda: _systemd_stop(server))
+    assert on_it and server.returncode == 0 and took < STOP_WITHIN and not left, out
+    at_stop = _report_states(tmp_path)
+    assert at_stop[0] == "running", f"the first file was not cut short: {at_stop}"
+
+    again, _port = _start(tmp_path)
+    try:
+        finished = _wait_for(lambda: _report_states(tmp_path) == ["done"] * 3, 120)
+    finally:
+        _took, out, _left = _stopped_within(again, lambda: os.killpg(again.pid, signal.SIGINT))
+    assert finished, f"at the stop {at_stop}, now {_report_states(tmp_path)}\n{out}"
+    files = [path for path in (tmp_path / "reports").rglob("*") if path.is_file()]
+    assert len(files) == 3 and all(path.stat().st_size > 1000 for path in files)
+    assert not list((tmp_path / "reports").rglob(".part-*"))
