@@ -35,3 +35,29 @@ def test_the_top_navigation_fits_the_window_at_every_width(world: World, live_se
         if logout.is_visible():  # behind the toggler below the breakpoint
             box = logout.bounding_box()
             assert box is not None and box["x"] + box["width"] <= width, width
+
+
+def test_the_grade_chart_labels_do_not_overlap_at_phone_width(world: World, live_server, page) -> None:  # type: ignore[no-untyped-def]
+    # F8: the regulator's grade chart wrote its seven labels ("未达到一级", "一级 规范级" …) on one line each:
+    # at 390 px they ran into each other.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "regulator")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_selector("#grades svg text")
+    boxes = page.evaluate(
+        """() => {
+            const chart = document.querySelector('#grades svg').getBoundingClientRect();
+            return [...document.querySelectorAll('#grades svg text')]
+                .map(t => t.getBoundingClientRect())
+                .filter(r => r.top > chart.top + chart.height * 0.8)  // the category axis, under the bars
+                .map(r => [r.left, r.right, r.top, r.bottom]);
+        }"""
+    )
+    assert len(boxes) >= 7
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a[1] <= b[0] + 0.5 or b[1] <= a[0] + 0.5 or a[3] <= b[2] or b[3] <= a[2]
+            assert apart, (a, b)
