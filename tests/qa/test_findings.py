@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import lxml.html
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -246,3 +248,16 @@ def test_two_people_editing_the_enterprise_profile_lose_nothing(world: World) ->
     world.enterprise.refresh_from_db()
     assert (world.enterprise.address, world.enterprise.size) == ("乙填写的地址", "small")
     assert world.enterprise.group_name == "乙填写的集团"
+
+
+def test_a_wrong_audit_filter_lists_and_exports_nothing_rather_than_everything(world: World) -> None:
+    # F9: "起始日期 2026-02-30" was marked wrong, and the page (and the export) then listed the whole log.
+    client = world.client("platform_admin")
+    assert "企业注册" in _cells(client.get("/backoffice/audit/?date_from=2026-02-01").content.decode())
+    page = client.get("/backoffice/audit/?date_from=2026-02-30&action=enterprise.registered").content.decode()
+    assert "输入一个有效的日期" in page and "筛选条件有误" in page
+    assert "企业注册" not in _cells(page)
+    export = client.get("/backoffice/audit/export/?date_from=2026-02-30")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active  # type: ignore[attr-defined]
+    assert sheet is not None
+    assert not any("企业注册" in str(cell.value) for row in sheet.iter_rows() for cell in row)

@@ -361,6 +361,9 @@ def _audit_query(request: AuthenticatedRequest, seat: Seat) -> tuple[AuditFilter
             chips["user"] = f"操作人：{person(found_user)}" if found_user else "操作人：（不存在）"
         if data["object_id"] and data["object_type"]:
             chips["object_id"] = f"对象：{OBJECT_TYPES[data['object_type']]} #{data['object_id']} 的全部记录"
+    elif form.is_bound:
+        # One wrong filter (a date like 2026-02-30) listed and exported the whole log, under the error.
+        events = events.none()
     return form, events, chips
 
 
