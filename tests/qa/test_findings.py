@@ -261,3 +261,21 @@ def test_a_wrong_audit_filter_lists_and_exports_nothing_rather_than_everything(w
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active  # type: ignore[attr-defined]
     assert sheet is not None
     assert not any("企业注册" in str(cell.value) for row in sheet.iter_rows() for cell in row)
+
+
+@pytest.mark.parametrize(
+    ("persona", "url"),
+    [
+        ("regulator", "/enterprises/"),
+        ("body_admin", "/enterprises/"),
+        ("regulator", "/backoffice/"),
+        ("platform_admin", "/backoffice/invitations/"),
+        ("platform_admin", "/backoffice/audit/"),
+    ],
+)
+def test_a_nul_character_in_a_search_is_no_server_error(world: World, persona: str, url: str) -> None:
+    # F10: "?q=%00" on the registry and back-office lists was a 500 on PostgreSQL ("text fields cannot contain
+    # NUL (0x00) bytes"); SQLite let it through, so only production would have shown it.
+    params = {k: "南丹\x00" for k in ("q", "organisation", "actor", "kind", "state", "demo")}
+    response = world.client(persona).get(url, params)
+    assert response.status_code < 500

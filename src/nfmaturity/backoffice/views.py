@@ -65,11 +65,16 @@ def _query_without(request: AuthenticatedRequest, *names: str) -> str:
 # Organisations --------------------------------------------------------------------------------------
 
 
+def _search_text(request: AuthenticatedRequest, name: str) -> str:
+    """A filter's text from the address; a NUL character ("%00") is a 500 on PostgreSQL, never a match."""
+    return request.GET.get(name, "").replace("\x00", "").strip()
+
+
 @login_required
 @require_GET
 def organisations(request: AuthenticatedRequest) -> HttpResponse:
     seat = access.require_seat(request.user, Desk.PLATFORM, Desk.REGULATOR)
-    filters = {k: request.GET.get(k, "").strip() for k in ("kind", "q", "demo")}
+    filters = {k: _search_text(request, k) for k in ("kind", "q", "demo")}
     if filters["kind"] not in OrganisationKind.values:
         filters["kind"] = ""
     listed = selectors.organisation_list(access.visible_organisations(seat), **filters)
@@ -291,7 +296,7 @@ def membership_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_GET
 def invitations(request: AuthenticatedRequest) -> HttpResponse:
     seat = access.require_seat(request.user, Desk.PLATFORM)
-    filters = {k: request.GET.get(k, "").strip() for k in ("state", "q")}
+    filters = {k: _search_text(request, k) for k in ("state", "q")}
     listed = selectors.invitation_list(Invitation.objects.all(), state=filters["state"], q=filters["q"])
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -34,7 +34,8 @@ class RegistryFilter:
             return value if value in allowed else ""
 
         return cls(
-            q=query.get("q", "").strip()[:100],
+            # A NUL character (typed or pasted, "%00" in the address) is a 500 on PostgreSQL, never a match.
+            q=query.get("q", "").replace("\x00", "").strip()[:100],
             city=pick("city", cities),
             sector=pick("sector", set(SectorChoice.values)),
             metal=pick("metal", set(Metal.values)),
