@@ -125,14 +125,6 @@ if _database_url:
     DATABASES = {
         "default": dj_database_url.parse(_database_url, conn_max_age=env_int("NFM_DB_CONN_MAX_AGE", 60))
     }
-    # Memory per sort or hash of one query. PostgreSQL's 4 MB default made the national dashboard's GROUP BY
-    # sort on disk at 50 000 enterprises (the planner expects one group per enterprise); 16 MB lets it hash
-    # in memory (bench/analytics.py). A few such nodes per request, so it stays small per connection.
-    _work_mem = env_int("NFM_DB_WORK_MEM_MB", 16)
-    if not 1 <= _work_mem <= 1024:
-        raise ImproperlyConfigured(f"环境变量 NFM_DB_WORK_MEM_MB={_work_mem} 无效：应在 1 到 1024（MB）之间")
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c work_mem={_work_mem}MB".strip()
 else:
     DATABASES = {
         "default": {
