@@ -25,6 +25,7 @@ from nfmaturity.web.demo import (
     real_data,
 )
 from tests.web.conftest import PASSWORD, profile
+from tests.web.test_stored_scores import assert_latest_tied
 
 
 def _counts() -> dict[str, int]:
@@ -40,6 +41,8 @@ def _counts() -> dict[str, int]:
 
 def test_demo_data_is_flagged_verified_and_reloads_idempotently(db: None) -> None:
     logins = load_demo(PASSWORD)
+    # Every pointer and its copies (date, year, sector, figures) agree with the newest result, backdated or not.
+    assert_latest_tied()
 
     usernames = [login.username for login in logins]
     assert {"demo-admin", "demo-regulator", "demo-national-regulator", "demo-enterprise-admin"} <= set(

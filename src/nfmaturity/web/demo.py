@@ -39,6 +39,7 @@ from nfmaturity.accounts.models import (
 from nfmaturity.accounts.services import create_member, create_organisation
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import Assessment, LatestResult, RatingRecord, RatingValue, Result
+from nfmaturity.assessments.results import latest_pointer, point_latest
 from nfmaturity.assessments.services import start_self_assessment, submit_assessment
 from nfmaturity.audit.models import AuditAction, AuditEvent
 from nfmaturity.audit.services import record_event
@@ -389,7 +390,10 @@ def _backdate(assessment: Assessment, *, submitted: datetime) -> None:
         created_at=submitted - timedelta(days=14), submitted_at=submitted
     )
     Result.objects.filter(assessment=assessment).update(created_at=submitted)
-    LatestResult.objects.filter(result__assessment=assessment).update(submitted_at=submitted)
+    pointer = LatestResult.objects.filter(result__assessment=assessment).select_related("result").first()
+    if pointer is not None:  # its copies (date, year) rewritten the one way every pointer is written
+        assessment.refresh_from_db()
+        point_latest([latest_pointer(pointer.result, assessment)])
 
 
 def _fill(assessment: Assessment, grade: int, rng: random.Random, user: User, fraction: float = 1.0) -> None:
