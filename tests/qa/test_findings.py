@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import gettext
 import io
 import re
+from pathlib import Path
 
 import lxml.html
 import openpyxl
 import pytest
 from django.urls import reverse
 
+import nfmaturity.web
 from nfmaturity.accounts.models import Membership, Organisation, OrganisationKind
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import (
@@ -279,3 +282,24 @@ def test_a_nul_character_in_a_search_is_no_server_error(world: World, persona: s
     params = {k: "南丹\x00" for k in ("q", "organisation", "actor", "kind", "state", "demo")}
     response = world.client(persona).get(url, params)
     assert response.status_code < 500
+
+
+def test_djangos_own_form_messages_read_as_plain_chinese(world: World) -> None:
+    # F11: Django's zh-hans catalogue answered a long address with "确保该变量包含不超过 200 字符 (目前字符数
+    # 5000)。" and a NUL character with the garbled "不允许是用空字符串。"; the budget with "确认总共不超过 12 个数字."
+    url = f"/enterprises/{world.enterprise.pk}/edit/"
+    client = world.client("ent_admin")
+    form = _form_values(client.get(url).content.decode())
+    page = _post(client, url, form, address="长" * 300, group_name="甲\x00乙").content.decode()  # type: ignore[attr-defined]
+    assert "最多 200 个字，现在是 300 个字。" in page and "内容里有不可见的空字符" in page
+    assert "确保该变量" not in page and "不允许是用空字符串" not in page
+
+
+def test_the_message_catalogue_is_compiled_from_its_source() -> None:
+    # The .mo is what Django reads; it must say what the .po (the file people edit) says.
+    folder = Path(nfmaturity.web.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
+    with (folder / "django.mo").open("rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    source = (folder / "django.po").read_text(encoding="utf-8")
+    for msgstr in re.findall(r'^msgstr(?:\[0\])? "(.+)"$', source, flags=re.M):
+        assert msgstr in catalogue._catalog.values(), msgstr  # type: ignore[attr-defined]
