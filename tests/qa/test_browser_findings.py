@@ -6,6 +6,9 @@ import os
 
 import pytest
 
+from nfmaturity.formal.models import FormalAssessment, FormalState
+from tests.formal.factory import rate_assigned
+from tests.formal.test_rating import build_onsite
 from tests.web.conftest import PASSWORD, World
 from tests.web.test_browser import browser_context_args, browser_type_launch_args
 
@@ -61,3 +64,48 @@ def test_the_grade_chart_labels_do_not_overlap_at_phone_width(world: World, live
         for b in boxes[i + 1 :]:
             apart = a[1] <= b[0] + 0.5 or b[1] <= a[0] + 0.5 or a[3] <= b[2] or b[3] <= a[2]
             assert apart, (a, b)
+
+
+def _lines(page, selector: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """How many lines the text of each element matching ``selector`` takes."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """sel => [...document.querySelectorAll(sel)].map(el => {
+            const range = document.createRange(); range.selectNodeContents(el);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        })""",
+        selector,
+    )
+
+
+def test_the_consensus_tables_keep_names_and_requirements_on_one_line_at_phone_width(
+    world: World,
+    live_server,
+    page,
+    body,
+    experts,  # type: ignore[no-untyped-def]
+) -> None:
+    # F12: at 390 px the disagreements table broke "组织建设 S2 第1条" after every character, and the
+    # agreement page did the same to "韦组长（演示）（组长）": one character per line, a column metres long.
+    for expert in experts:
+        expert.full_name = f"{expert.full_name}（演示）"
+        expert.save()
+    onsite = build_onsite(world, body, experts)
+    first = onsite.requirements[0]
+    rate_assigned(onsite.formal, onsite.members[0], "1", submit=True)
+    rate_assigned(onsite.formal, onsite.members[1], "1", submit=True)
+    rate_assigned(onsite.formal, onsite.members[2], "1", overrides={first: "0.5"}, submit=True)
+    for member in onsite.members[3:]:
+        rate_assigned(onsite.formal, member, "0.8", submit=True)
+    FormalAssessment.objects.filter(pk=onsite.formal.pk).update(state=FormalState.CONSENSUS)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", onsite.user(0).username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/formal/{onsite.formal.pk}/consensus/")
+    labels = _lines(page, "h3 + .card tbody td:first-child a")
+    assert labels and max(labels) == 1, labels
+    page.goto(f"{live_server.url}/formal/{onsite.formal.pk}/agreement/")
+    names = _lines(page, "tbody td.text-nowrap, tbody tr td:first-child")
+    assert names and max(names) == 1, names
