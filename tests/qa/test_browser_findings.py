@@ -71,7 +71,10 @@ def _lines(page, selector: str) -> list[int]:  # type: ignore[no-untyped-def]
     return page.evaluate(  # type: ignore[no-any-return]
         """sel => [...document.querySelectorAll(sel)].map(el => {
             const range = document.createRange(); range.selectNodeContents(el);
-            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+            const rects = [...range.getClientRects()].filter(r => r.width > 0).sort((a, b) => a.top - b.top);
+            let lines = 0, bottom = -Infinity;  // a rect starting below the lines so far starts a new one
+            for (const r of rects) { if (r.top >= bottom - 1) lines += 1; bottom = Math.max(bottom, r.bottom); }
+            return lines;
         })""",
         selector,
     )
@@ -109,3 +112,22 @@ def test_the_consensus_tables_keep_names_and_requirements_on_one_line_at_phone_w
     page.goto(f"{live_server.url}/formal/{onsite.formal.pk}/agreement/")
     names = _lines(page, "tbody td.text-nowrap, tbody tr td:first-child")
     assert names and max(names) == 1, names
+
+
+def test_the_members_table_keeps_each_cell_on_one_line_at_phone_width(
+    world: World, live_server, page
+) -> None:  # type: ignore[no-untyped-def]
+    # F13: at 390 px the members page wrote "评估机构管理员（演示）" one character per line.
+    admin = world.users["body_admin"]
+    admin.first_name = "评估机构管理员（演示）"  # type: ignore[attr-defined]
+    admin.save()  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "body_admin")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/accounts/members/")
+    cells = _lines(page, ".table-responsive tbody td")
+    assert cells and max(cells) == 1, cells
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
