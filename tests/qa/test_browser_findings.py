@@ -131,3 +131,26 @@ def test_the_members_table_keeps_each_cell_on_one_line_at_phone_width(
     cells = _lines(page, ".table-responsive tbody td")
     assert cells and max(cells) == 1, cells
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_table_text_is_not_one_character_per_line_at_phone_width(  # type: ignore[no-untyped-def]
+    world: World, submitted, live_server, page
+) -> None:
+    # F14: at 390 px the enterprise's own list wrote its grade "二级 场景级" in five lines, and the registry its
+    # "中型·规上" likewise: every column squeezed to one character.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for persona, url, selector in (
+        ("ent_admin", "/", ".table-responsive tbody td"),
+        ("regulator", "/enterprises/", ".table-responsive tbody td"),
+    ):
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", persona)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}{url}")
+        texts = page.eval_on_selector_all(selector, "els => els.map(e => e.innerText.trim())")
+        lines = _lines(page, selector)
+        short = [(t, n) for t, n in zip(texts, lines, strict=True) if 0 < len(t) <= 8]
+        assert short and max(n for _, n in short) <= 2, short
