@@ -24,8 +24,9 @@ from nfmaturity.assessments.models import (
     Result,
 )
 from nfmaturity.assessments.selectors import requirement_label
-from nfmaturity.audit.models import AuditAction
+from nfmaturity.audit.models import AuditAction, AuditEvent
 from nfmaturity.audit.services import record_event
+from nfmaturity.backoffice.describe import changes_of
 from nfmaturity.formal.models import (
     ExpertRating,
     FormalAssessment,
@@ -303,3 +304,23 @@ def test_the_message_catalogue_is_compiled_from_its_source() -> None:
     source = (folder / "django.po").read_text(encoding="utf-8")
     for msgstr in re.findall(r'^msgstr(?:\[0\])? "(.+)"$', source, flags=re.M):
         assert msgstr in catalogue._catalog.values(), msgstr  # type: ignore[attr-defined]
+
+
+def test_plan_and_indicator_events_read_in_words() -> None:
+    # F2 (rest): "equipment_networked：50.00", "assessment：2", "完成后总分：548859/172000" in the audit log.
+    indicators = AuditEvent(
+        object_type="analytics.indicatorreport",
+        action=AuditAction.INDICATORS_SAVED,
+        new={"year": 2026, "equipment_networked": "50.00", "platform_connected": True},
+    )
+    assert [str(c) for c in changes_of(indicators)] == [
+        "年度：2026",
+        "生产设备联网率：50.00",
+        "工业互联网平台接入：是",
+    ]
+    plan = AuditEvent(
+        object_type="plans.improvementplan",
+        action=AuditAction.IMPROVEMENT_PLAN_CREATED,
+        new={"assessment": 2, "reaches_total": "548859/172000", "path": "consecutive"},
+    )
+    assert [str(c) for c in changes_of(plan)] == ["评估：#2", "完成后总分：3.19", "路径：逐级达标"]

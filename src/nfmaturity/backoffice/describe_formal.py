@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
+from nfmaturity.analytics.indicators import BY_KEY as INDICATORS
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import RatingValue
 from nfmaturity.assessments.selectors import requirement_label
@@ -33,6 +35,7 @@ from nfmaturity.formal.models import (
 )
 from nfmaturity.plans.models import ActionStatus, PlanPath, RectificationState
 from nfmaturity.reports.models import ReportFormat, ReportState
+from nfmaturity.scoring.display import format_truncated
 
 OBJECT_TYPES: dict[str, str] = {
     "formal.formalassessment": "正式评估",
@@ -118,6 +121,7 @@ FIELD_LABELS: dict[str, str] = {
     "ratings_submitted_at": "提交本人评分时间",
     "reaches_total": "完成后总分",
     "actions": "事项数",
+    "assessment": "评估",
     "copied_from": "复制自",
     "counterparty_name": "关系方名称",
     "counterparty_uscc": "关系方信用代码",
@@ -178,7 +182,19 @@ VALUE_FORMATS: dict[str, Callable[[object], str]] = {
     "status": _choice(ActionStatus.choices),
     "format": _choice(ReportFormat.choices),
     "body": lambda v: f"机构 #{v}",
+    "assessment": lambda v: f"#{v}",
+    "reaches_total": lambda v: _shown(v),
 }
+
+
+def _shown(value: object) -> str:
+    """An exact score as stored ("548859/172000"), shown as everywhere else: truncated to two decimals."""
+    try:
+        return format_truncated(Fraction(str(value)))
+    except (ValueError, ZeroDivisionError):
+        return str(value)
+
+
 VALUE_FORMATS_BY_TYPE: dict[str, dict[str, Callable[[object], str]]] = {
     "formal.formalassessment": {"state": _choice(FormalState.choices)},
     "formal.applicationdocument": {"kind": _choice(DocumentKind.choices)},
@@ -210,6 +226,8 @@ def field_label(object_type: str, key: str) -> str | None:
         return by_type[key]
     if object_type not in OBJECT_TYPES:
         return None
+    if object_type == "analytics.indicatorreport" and key in INDICATORS:
+        return INDICATORS[key].label
     if key in FIELD_LABELS:
         return FIELD_LABELS[key]
     field = _model_field(object_type, key)
