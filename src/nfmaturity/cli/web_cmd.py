@@ -4,10 +4,11 @@ Both serve through gunicorn (threaded workers) with whitenoise for static files.
 NFM_SECRET_KEY, DATABASE_URL and NFM_DATA_DIR (docs/web.md). Workers and threads default to what
 bench/load.py measured best on this kind of machine; docs/web.md gives the figures.
 
-Stopping: Ctrl+C and SIGTERM (systemd, docker stop) do the same thing, at any moment (also during the
-migrations or the demo data): requests in flight get ``GRACE_SECONDS`` to finish, the background worker the
-same time to finish its task, in parallel, then the command says so in Chinese and exits with status 0. A task
-the worker could not finish is handed out again by the queue (``reports/jobs.py``), so nothing is lost.
+Stopping: Ctrl+C and SIGTERM (systemd, docker stop) do the same thing. While serving, requests in flight get
+``GRACE_SECONDS`` to finish and the background worker the same time to finish its task, in parallel; then the
+command says so in Chinese and exits with status 0. A task the worker could not finish is handed out again by
+the queue (``reports/jobs.py``), so nothing is lost. While starting (migrations, static files, demo data) the
+stop happens once the current step is done.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -142,8 +144,11 @@ def _migrate() -> None:
     """Bring the database schema and the hashed static files (whitenoise manifest) up to date."""
     from django.core.management import call_command
 
+    _checkpoint()
     call_command("migrate", interactive=False, verbosity=0)
+    _checkpoint()
     call_command("collectstatic", interactive=False, verbosity=0)
+    _checkpoint()
 
 
 def _prepare_fork() -> None:
@@ -266,16 +271,36 @@ def _task_worker() -> _TaskWorker:
     return TaskWorker()
 
 
+# Set by Ctrl+C or SIGTERM before gunicorn takes the signals over.
+_stop_asked = threading.Event()
+
+
+class _Stopped(Exception):
+    """A stop was asked for while the platform was starting; raised between two steps."""
+
+
 def _stopping_signals() -> None:
-    """Until gunicorn takes the signals over (migrations, demo data, catalog parsing), SIGTERM stops the
-    command like Ctrl+C does: through KeyboardInterrupt, so open transactions roll back and ``finally``
-    blocks run."""
+    """Until gunicorn takes the signals over (migrations, static files, demo data), Ctrl+C and SIGTERM ask
+    for a stop that happens between two steps. An exception raised wherever the signal lands is not safe: one
+    that landed in a database callback was swallowed (the server then started anyway), and one between a
+    migration's commit and its record left a table Django did not know it had made. A second signal stops at
+    once, as kill -9 would (the database rolls back what was not committed)."""
 
-    def interrupt(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+    def ask(_signum: int, _frame: FrameType | None) -> None:
+        if _stop_asked.is_set():
+            os.write(2, "再次收到停止信号，立即退出。\n".encode())
+            os._exit(1)
+        _stop_asked.set()
+        # os.write, not print: a signal handler may run in the middle of a print.
+        os.write(1, "\n正在停止：当前步骤完成后退出（再按一次 Ctrl+C 立即退出）……\n".encode())
 
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, ask)
+    signal.signal(signal.SIGINT, ask)
+
+
+def _checkpoint() -> None:
+    if _stop_asked.is_set():
+        raise _Stopped
 
 
 def _until_stopped(command: Callable[[], int]) -> int:
@@ -283,10 +308,10 @@ def _until_stopped(command: Callable[[], int]) -> int:
     master = os.getpid()
     try:
         return command()
-    except KeyboardInterrupt:
+    except (_Stopped, KeyboardInterrupt):
         if os.getpid() != master:
             raise
-        print("\n已停止（平台未启动完成）。", flush=True)
+        print("已停止（平台未启动完成）。", flush=True)
         return 0
 
 
@@ -327,6 +352,11 @@ def _run(host: str, port: int, workers: int | None, threads: int | None, task_wo
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     class _Arbiter(Arbiter):
+        def init_signals(self) -> None:
+            super().init_signals()
+            if _stop_asked.is_set():  # asked for since the last step: gunicorn's own stop does it
+                self.SIG_QUEUE.put_nowait(signal.SIGTERM)
+
         def handle_int(self) -> None:
             # Ctrl+C stops like SIGTERM: requests in flight finish. A second Ctrl+C meanwhile cuts them short
             # (gunicorn's quick shutdown).
@@ -377,13 +407,12 @@ def _run(host: str, port: int, workers: int | None, threads: int | None, task_wo
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     print(f"平台地址：http://{shown}:{port}/  （Ctrl+C 停止）", flush=True)
     print(f"服务器：gunicorn，{workers} 个工作进程 × {threads} 个线程", flush=True)
+    _checkpoint()
     try:
         if worker is not None:
             worker.start()
             print("后台任务进程：已启动（报告生成）", flush=True)
         _Server().run()
-    except KeyboardInterrupt:
-        pass  # stopped before gunicorn took the signals over: stopping is what was asked for
     finally:
         if os.getpid() == master:
             if worker is not None:
@@ -419,6 +448,11 @@ def _demo_secret(data_dir: Path) -> None:
     os.environ["NFM_SECRET_KEY_FILE"] = str(key_file)
 
 
+def _progress(done: int, total: int) -> None:
+    print(f"已生成 {done}/{total} 家", flush=True)
+    _checkpoint()  # a stop asked for ends the generation between two batches
+
+
 def _add_scale(count: int) -> int:
     """``--scale N``: the synthetic enterprises, with progress; 0 when done, 2 when refused."""
     import time
@@ -432,7 +466,7 @@ def _add_scale(count: int) -> int:
     print(f"正在生成 {count} 家合成演示企业……", flush=True)
     start = time.perf_counter()
     try:
-        add_scale(count, progress=lambda done, total: print(f"已生成 {done}/{total} 家", flush=True))
+        add_scale(count, progress=lambda done, total: _progress(done, total))
     except DemoRefused as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -465,6 +499,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(enterprise_logins_note())
     print("所有演示数据均标注“演示数据”。")
     if args.scale:
+        _checkpoint()
         scaled = _add_scale(args.scale)
         if scaled:
             return scaled
