@@ -182,9 +182,8 @@ def test_after_kill_9_nothing_is_left_running_and_the_next_start_works(data_dir:
     processes = _descendants(server.pid)
     os.killpg(server.pid, signal.SIGKILL)  # the server's group: the task worker has one of its own
     server.communicate(timeout=30)
-    # The task worker is told by the kernel that its server died, and stops by itself (its own clean stop,
-    # which nobody bounds here: a loaded machine may take a while).
-    assert _wait_for(lambda: not any(_alive(p) for p in processes), 60), [
+    # The task worker notices within a second that its server died, and stops by itself.
+    assert _wait_for(lambda: not any(_alive(p) for p in processes), STOP_WITHIN), [
         (p, (Path("/proc") / str(p) / "cmdline").read_bytes()) for p in processes if _alive(p)
     ]
     again, port = _start(data_dir)

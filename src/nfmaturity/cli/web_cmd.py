@@ -168,25 +168,30 @@ def _prepare_fork() -> None:
     connections.close_all()
 
 
-def _parent_death_signal() -> Callable[[], None] | None:
-    """For ``preexec_fn``: the child asks Linux to send it SIGTERM when this process dies (kill -9 of the
-    server), so no background worker is left running without its server. None where prctl is missing."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
+# The background worker's command: django-q2's ``qcluster``, with a thread that watches the server. When the
+# server is gone (kill -9) the cluster is told to stop (SIGTERM: it finishes the task in hand) and, should it
+# not have stopped GRACE_SECONDS later, its whole process group is killed. Not a parent-death signal alone:
+# a cluster told to stop while it is still starting deadlocks in django-q2 (stop_event.set() never returns),
+# and with its server gone nobody else would end it.
+WATCHED_QCLUSTER = """
+import os, signal, sys, threading, time
 
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent, pr_set_pdeathsig, sigterm = os.getpid(), 1, int(signal.SIGTERM)
+server, grace = int(sys.argv[1]), float(sys.argv[2])
 
-    def preexec() -> None:
-        prctl(pr_set_pdeathsig, sigterm)
-        if os.getppid() != parent:  # the server died before the request was made
-            os._exit(0)
 
-    return preexec
+def watch():
+    while os.getppid() == server:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(grace)
+    os.killpg(0, signal.SIGKILL)
+
+
+threading.Thread(target=watch, name="nfm-server-watch", daemon=True).start()
+from django.core.management import execute_from_command_line
+
+execute_from_command_line(["django", "qcluster"])
+"""
 
 
 class _TaskWorker(Protocol):
@@ -207,8 +212,8 @@ def _task_worker() -> _TaskWorker:
         """The background worker in a process group of its own: a Ctrl+C in the terminal reaches only the
         server, which then stops the worker once, with SIGTERM (it finishes the task in hand). When every
         process of the worker got the signal itself, its sentinel died at once and the cluster waited for it
-        until killed: that was the 30 s stop. It gets SIGTERM when the server dies (kill -9); a worker that
-        has not stopped ``GRACE_SECONDS`` after being told is killed with its whole group, and the task it
+        until killed: that was the 30 s stop. It stops by itself when the server dies (kill -9, see
+        ``WATCHED_QCLUSTER``); a worker that has not stopped ``GRACE_SECONDS`` after being told is killed with its whole group, and the task it
         had taken is handed out again by the queue after ``Q_CLUSTER["retry"]`` seconds."""
 
         stop_began: float | None = None
@@ -216,10 +221,9 @@ def _task_worker() -> _TaskWorker:
 
         def _spawn(self) -> None:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "django", "qcluster"],
+                [sys.executable, "-c", WATCHED_QCLUSTER, str(os.getpid()), str(GRACE_SECONDS)],
                 env=os.environ.copy(),
                 process_group=0,
-                preexec_fn=_parent_death_signal(),
             )
 
         def _keep(self) -> None:
