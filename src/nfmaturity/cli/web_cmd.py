@@ -213,8 +213,9 @@ def _task_worker() -> _TaskWorker:
         server, which then stops the worker once, with SIGTERM (it finishes the task in hand). When every
         process of the worker got the signal itself, its sentinel died at once and the cluster waited for it
         until killed: that was the 30 s stop. It stops by itself when the server dies (kill -9, see
-        ``WATCHED_QCLUSTER``); a worker that has not stopped ``GRACE_SECONDS`` after being told is killed with its whole group, and the task it
-        had taken is handed out again by the queue after ``Q_CLUSTER["retry"]`` seconds."""
+        ``WATCHED_QCLUSTER``). A worker that has not stopped ``GRACE_SECONDS`` after being told is killed
+        with its whole group, and the task it had taken is handed out again by the queue after
+        ``Q_CLUSTER["retry"]`` seconds."""
 
         stop_began: float | None = None
         told: subprocess.Popen[bytes] | None = None
