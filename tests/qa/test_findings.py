@@ -10,6 +10,7 @@ from pathlib import Path
 import lxml.html
 import openpyxl
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 import nfmaturity.web
@@ -324,3 +325,11 @@ def test_plan_and_indicator_events_read_in_words() -> None:
         new={"assessment": 2, "reaches_total": "548859/172000", "path": "consecutive"},
     )
     assert [str(c) for c in changes_of(plan)] == ["评估：#2", "完成后总分：3.19", "路径：逐级达标"]
+
+
+def test_a_nul_character_in_the_registration_form_is_no_server_error(world: World) -> None:
+    # F10 (also): the registration page looked the typed name up before validating it: on PostgreSQL a NUL
+    # character in 企业名称 was a 500 for anyone, without logging in.
+    response = Client().post("/enterprises/register/", {"name": "南丹锡业有限公司\x00", "uscc": "9\x00"})
+    assert response.status_code == 200
+    assert "内容里有不可见的空字符" in response.content.decode()

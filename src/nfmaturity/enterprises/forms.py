@@ -183,7 +183,9 @@ class RegistrationForm(EnterpriseForm):
                 widget=forms.Textarea(attrs={"rows": 3}),
                 help_text="核验人员据此核实，例如：营业执照上的名称与代码、法定代表人、可以联系核实的电话",
             )
-        if self.is_bound and same_name(str(self.data.get("name", "")).strip()).exists():
+        # The raw name, not yet validated: a NUL character in it would be a 500 on PostgreSQL.
+        typed_name = str(self.data.get("name", "")).replace("\x00", "").strip()
+        if self.is_bound and typed_name and same_name(typed_name).exists():
             self.fields["same_name_ok"] = forms.BooleanField(
                 label="名称无误（已知平台上有同名企业）", required=False, help_text=SAME_NAME_HELP
             )
