@@ -333,3 +333,13 @@ def test_a_nul_character_in_the_registration_form_is_no_server_error(world: Worl
     response = Client().post("/enterprises/register/", {"name": "南丹锡业有限公司\x00", "uscc": "9\x00"})
     assert response.status_code == 200
     assert "内容里有不可见的空字符" in response.content.decode()
+
+
+def test_an_action_address_opened_directly_explains_itself(world: World, draft: Assessment) -> None:
+    # O3: GET on a POST-only address ("/assessments/3/rate/", a bookmark of an action) was a blank 405 page.
+    response = world.client("ent_admin").get(f"/assessments/{draft.pk}/rate/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "这个地址不能直接打开" in page and "退出" in page  # the site's page, with the user's navigation
+    htmx = world.client("ent_admin").get(f"/assessments/{draft.pk}/rate/", HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 405 and htmx.content == b""

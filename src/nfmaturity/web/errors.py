@@ -8,6 +8,7 @@ the page explaining it must not touch either. If even that fails, a fixed page i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
@@ -55,3 +56,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
 @requires_csrf_token
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", {"no_cookie": reason == REASON_NO_CSRF_COOKIE}, status=403)
+
+
+class MethodNotAllowedPage:
+    """Django's 405 (``require_POST`` and friends) is an empty page: a bookmarked or copied address of an
+    action showed a blank window. This gives it the site's Chinese error page, keeping the Allow header.
+    htmx requests keep the bare response (the page shows its own message)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.headers.get("HX-Request"):
+            return response
+        page = render(request, "405.html", status=405)
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page
