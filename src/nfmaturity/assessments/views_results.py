@@ -3,6 +3,10 @@
 The page itself reads the stored result of a submitted assessment and runs neither the explanation nor the
 planner; the fragments load when asked for. A submitted result never changes, so its explanation fragments are
 cached as rendered, by (result id, catalog content hash, target); the plan is cached in ``report``.
+
+The fragments are also plain links (middle-click, a bookmark, no JavaScript): a request that is not htmx's
+gets a full page around the same fragment, with the site's navigation and a way back to the results. The
+answer depends on the ``HX-Request`` header, so both kinds say ``Vary: HX-Request``.
 """
 
 from __future__ import annotations
@@ -15,16 +19,21 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from nfmaturity.assessments import report
 from nfmaturity.assessments.access import can_fill, get_assessment_for_user
 from nfmaturity.assessments.errors import AssessmentError
+from nfmaturity.assessments.models import Assessment
 from nfmaturity.assessments.selectors import latest_result
 
 EXPLAIN_CACHE_SECONDS = 24 * 3600
 # What may be explained; checked before the target is used in a cache key.
 EXPLAIN_TARGET = re.compile(r"total|level:[1-5]|cell:\d{1,3}:[1-5]")
+# The other figures a standalone explanation page links to (the cells are reached from the results table).
+EXPLAIN_PAGE_TARGETS = (("total", "总分 S"), *((f"level:{n}", f"S{n} 等级得分") for n in range(1, 6)))
 
 
 @login_required
@@ -45,11 +54,36 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/results.html", context)
 
 
-def _fragment_error(request: HttpRequest, template: str, message: str) -> HttpResponse:
-    """A refusal shown where the fragment would go (htmx swaps 409 answers, see base.html)."""
-    return HttpResponse(
-        render_to_string(template, {"kind": "error", "message": message}, request), status=409
+def _is_htmx(request: HttpRequest) -> bool:
+    """An htmx swap wants the bare fragment; htmx restoring its history (after a cache miss) wants the page."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
     )
+
+
+def _answer(
+    request: HttpRequest,
+    assessment: Assessment,
+    html: str,
+    page_template: str,
+    extra: dict[str, object] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The fragment as it is for htmx; a full page that includes it for anything else (a link opened on its
+    own). The page adds only the navigation's own reads; the htmx answer costs what it always did."""
+    if _is_htmx(request):
+        response = HttpResponse(html, status=status)
+    else:
+        # ``html`` is this app's own template output (or its cached copy), already escaped.
+        context = {"assessment": assessment, "fragment": mark_safe(html), **(extra or {})}
+        response = render(request, page_template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _fragment_error(template: str, request: HttpRequest, message: str) -> str:
+    """A refusal shown where the fragment would go (htmx swaps 409 answers, see base.html)."""
+    return render_to_string(template, {"kind": "error", "message": message}, request)
 
 
 @login_required
@@ -59,6 +93,8 @@ def explain(request: HttpRequest, pk: int) -> HttpResponse:
     target = request.GET.get("target", "total")
     if not EXPLAIN_TARGET.fullmatch(target):
         raise Http404
+    page = "assessments/explain_page.html"
+    extra: dict[str, object] = {"target": target, "targets": EXPLAIN_PAGE_TARGETS}
     key = None
     if report.is_stored(assessment):
         result = latest_result(assessment)
@@ -66,17 +102,18 @@ def explain(request: HttpRequest, pk: int) -> HttpResponse:
             key = f"nfm:explain:v1:{result.pk}:{result.catalog_hash}:{target}"
             html = cache.get(key)
             if html is not None:
-                return HttpResponse(html)
+                return _answer(request, assessment, html, page, extra)
     try:
         context = report.explain_context(assessment, target)
     except AssessmentError as exc:
-        return _fragment_error(request, "assessments/_explain.html", exc.message)
+        error = _fragment_error("assessments/_explain.html", request, exc.message)
+        return _answer(request, assessment, error, page, extra, status=409)
     except (KeyError, ValueError, IndexError, StopIteration):
         raise Http404 from None
     html = render_to_string("assessments/_explain.html", {"assessment": assessment, **context}, request)
     if key is not None:
         cache.set(key, html, EXPLAIN_CACHE_SECONDS)
-    return HttpResponse(html)
+    return _answer(request, assessment, html, page, extra)
 
 
 @login_required
@@ -86,15 +123,16 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
     raw_target = request.GET.get("target", "")
     target = int(raw_target) if raw_target.isdigit() else None
     path = request.GET.get("path", report.PATH_CONSECUTIVE)
+    page_template = "assessments/plan_page.html"
     try:
         summary, choices = report.plan_summary(assessment, target, path)
     except AssessmentError as exc:
-        return _fragment_error(request, "assessments/_plan.html", exc.message)
+        error = _fragment_error("assessments/_plan.html", request, exc.message)
+        return _answer(request, assessment, error, page_template, status=409)
     page = None
     if summary is not None:
         page = Paginator(summary.actions, report.PLAN_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
+    html = render_to_string(
         "assessments/_plan.html",
         {
             "assessment": assessment,
@@ -104,4 +142,6 @@ def plan(request: HttpRequest, pk: int) -> HttpResponse:
             "provisional": not report.is_stored(assessment),
             "paths": (report.PATH_CONSECUTIVE, report.PATH_LITERAL),
         },
+        request,
     )
+    return _answer(request, assessment, html, page_template)
