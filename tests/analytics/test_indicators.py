@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from nfmaturity.analytics.indicators import DEFINITIONS, benchmark
 from nfmaturity.analytics.models import IndicatorReport
-from nfmaturity.analytics.references import REFERENCES
+from nfmaturity.analytics.references import (
+    GUANGXI_ADVICE,
+    HEBEI_DIGITAL_MANUFACTURING,
+    NONFERROUS_PLAN_2016,
+    REFERENCES,
+)
 from nfmaturity.analytics.services import StaleError, save_indicators
 from nfmaturity.audit.models import AuditAction, AuditEvent
 from nfmaturity.enterprises.models import Enterprise
@@ -23,6 +28,8 @@ from .conftest import World
 from .test_rules_dataset import make_enterprise, unique_name
 
 SEEDS = Path(os.environ.get("NFM_SEEDS_DIR", "/work/shared/seeds"))
+# The seed file each cited document is read from.
+SEED_OF = {GUANGXI_ADVICE: "001", HEBEI_DIGITAL_MANUFACTURING: "003", NONFERROUS_PLAN_2016: "004"}
 YEAR = timezone.localdate().year - 1
 VALID = {
     "equipment_networked": "38.5",
@@ -50,7 +57,7 @@ def test_one_definition_per_indicator() -> None:
     ]
     assert {d.key for d in DEFINITIONS} <= {f.name for f in IndicatorReport._meta.get_fields()}
     energy = DEFINITIONS[-1]
-    assert energy.unit == "kgce/t" and not energy.higher_is_better
+    assert energy.unit == "千克标准煤/吨" and not energy.higher_is_better
 
 
 def test_an_enterprise_reports_its_year_and_the_save_is_audited(world: World) -> None:
@@ -64,7 +71,7 @@ def test_an_enterprise_reports_its_year_and_the_save_is_audited(world: World) ->
     assert event.old is None and event.new["equipment_networked"] == "38.50" and event.new["year"] == YEAR
     assert event.organisation_id == world.enterprise.organisation_id
     page = client.get(f"/analytics/indicators/{world.enterprise.pk}/").content.decode()
-    assert "38.50 %" in page and "426.000 kgce/t" in page
+    assert "38.50 %" in page and "426.000 千克标准煤/吨" in page
     # The references are shown with their sources.
     assert "不足 20%" in page and "贾原.广西有色金属产业转型瓶颈与对策" in page and "超过80%" in page
     # A second save changes the row and records old → new.
@@ -207,7 +214,7 @@ def _flat(text: str) -> str:
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents are not on this machine")
 def test_every_reference_is_quoted_verbatim_from_its_seed() -> None:
     for reference in REFERENCES:
-        number = reference.document.split("/")[1][:3]
+        number = SEED_OF[reference.document]
         (seed,) = SEEDS.glob(f"{number}_*.txt")
         text = _flat(seed.read_text(encoding="utf-8"))
         for part in reference.quote.split("……"):

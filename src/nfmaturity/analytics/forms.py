@@ -33,6 +33,17 @@ from nfmaturity.enterprises.models import Metal, SectorChoice, SizeClass
 DOMAIN_ROWS = (1, 2)
 GRADE_CHOICES = [("", "不限")] + [(str(g), f"{grade_name(g)}及以上") for g in range(1, 6)]
 YES_NO = [("", "不限"), ("yes", "是（规模以上）"), ("no", "否（规模以下）")]
+DESCRIPTION_MAX = 2000
+
+
+def _choice_errors(what: str) -> dict[str, str]:
+    """Messages of a list field whose value did not come from its list (a tampered or outdated form): Django's
+    own name the raw value, which is of no use to the person reading the page."""
+    return {
+        "invalid_choice": f"{what}不是可选的值，请从列表中重新选择",
+        "invalid_list": f"{what}不是可选的值，请从列表中重新选择",
+        "required": f"请选择{what}",
+    }
 
 
 def region_choices(jurisdiction: str) -> list[tuple[str, str]]:
@@ -57,9 +68,22 @@ class RuleForm(forms.Form):
     name = forms.CharField(
         label="规则名称",
         max_length=100,
-        error_messages={"required": "请填写规则名称", "max_length": "名称不超过 100 字"},
+        error_messages={
+            "required": "请填写规则名称",
+            "max_length": "名称不超过 100 字",
+            "null_characters_not_allowed": "规则名称含有不可见的空字符（NUL），请删除后再保存",
+        },
     )
-    description = forms.CharField(label="用途说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label="用途说明",
+        required=False,
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "max_length": f"用途说明不超过 {DESCRIPTION_MAX} 字",
+            "null_characters_not_allowed": "用途说明含有不可见的空字符（NUL），请删除后再保存",
+        },
+    )
     rise_enabled = forms.BooleanField(label="等级提升", required=False)
     rise_levels = forms.IntegerField(
         label="提升至少（级）",
@@ -86,21 +110,57 @@ class RuleForm(forms.Form):
         },
     )
     sizes = forms.MultipleChoiceField(
-        label="企业规模", choices=SizeClass.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label="企业规模",
+        choices=SizeClass.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=_choice_errors("所选的企业规模"),
     )
-    formal_grade = forms.ChoiceField(label="正式评估结果", choices=GRADE_CHOICES, required=False)
-    latest_grade = forms.ChoiceField(label="最近一次评估等级", choices=GRADE_CHOICES, required=False)
+    formal_grade = forms.ChoiceField(
+        label="正式评估结果",
+        choices=GRADE_CHOICES,
+        required=False,
+        error_messages=_choice_errors("所选的正式评估结果等级"),
+    )
+    latest_grade = forms.ChoiceField(
+        label="最近一次评估等级",
+        choices=GRADE_CHOICES,
+        required=False,
+        error_messages=_choice_errors("所选的最近一次评估等级"),
+    )
     sectors = forms.MultipleChoiceField(
-        label="所属环节", choices=SectorChoice.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label="所属环节",
+        choices=SectorChoice.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=_choice_errors("所选的环节"),
     )
     metals = forms.MultipleChoiceField(
-        label="主要金属", choices=Metal.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label="主要金属",
+        choices=Metal.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=_choice_errors("所选的金属"),
     )
-    above_scale = forms.ChoiceField(label="规模以上工业企业", choices=YES_NO, required=False)
+    above_scale = forms.ChoiceField(
+        label="规模以上工业企业",
+        choices=YES_NO,
+        required=False,
+        error_messages=_choice_errors("所选的规上条件"),
+    )
     region_codes = forms.MultipleChoiceField(
-        label="所在地区", choices=[], required=False, widget=forms.CheckboxSelectMultiple
+        label="所在地区",
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=_choice_errors("所选的地区"),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Hidden: its error is shown with the form's own errors at the top (it has no place of its own on the page).
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid": "表单的版本号无效，请重新打开本页后再修改"},
+    )
 
     def __init__(self, *args: Any, jurisdiction: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,10 +170,17 @@ class RuleForm(forms.Form):
         domain_choices = [("", "能力域：不设")] + [(d, d) for d in domain_names()]
         for i in DOMAIN_ROWS:
             self.fields[f"domain_{i}"] = forms.ChoiceField(
-                label="能力域", choices=domain_choices, required=False
+                label="能力域",
+                choices=domain_choices,
+                required=False,
+                error_messages=_choice_errors(f"第 {i} 项的能力域"),
             )
             self.fields[f"level_{i}"] = forms.ChoiceField(
-                label="等级", choices=list(SCORE_LEVELS.items()), required=False, initial="s2"
+                label="等级",
+                choices=list(SCORE_LEVELS.items()),
+                required=False,
+                initial="s2",
+                error_messages=_choice_errors(f"第 {i} 项的成熟度或等级"),
             )
             self.fields[f"below_{i}"] = forms.DecimalField(
                 label="低于",

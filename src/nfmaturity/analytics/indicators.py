@@ -1,6 +1,6 @@
 """Techno-economic indicators an enterprise reports each year: one definition each (key, label, unit, valid
 range, help), the peer benchmark of a year's figures (k ≥ 5, as for the maturity result) and the seeds'
-reference values beside them.
+reference values of policy and research documents beside them.
 
 The keys are the column names of ``IndicatorReport``. A benchmark compares a figure with the same indicator of the
 same year reported by peers: verified enterprises of the same kind (real or demo) sharing a sector (环节) of the
@@ -22,7 +22,7 @@ from django.http import Http404
 from nfmaturity.accounts.access import AnyUser, membership_of
 from nfmaturity.analytics.models import IndicatorReport
 from nfmaturity.analytics.peers import MIN_OTHERS, peer_enterprises, percentile
-from nfmaturity.analytics.references import Reference, references_for
+from nfmaturity.analytics.references import ENERGY_UNIT, Reference, references_for
 from nfmaturity.enterprises.access import can_verify
 from nfmaturity.enterprises.models import Enterprise, Metal, SectorChoice, SizeClass
 
@@ -97,12 +97,12 @@ DEFINITIONS: tuple[IndicatorDefinition, ...] = (
     IndicatorDefinition(
         key="energy_per_unit",
         label="单位产品综合能耗",
-        unit="kgce/t",
+        unit=ENERGY_UNIT,
         kind="number",
         minimum=Decimal(0),
         maximum=Decimal(100000),
         decimals=3,
-        help="单位产品综合能耗，单位为千克标准煤/吨（kgce/t），须注明对应的产品（如氧化铝、阴极铜）。",
+        help=f"单位产品综合能耗，单位为{ENERGY_UNIT}，须注明对应的产品（如氧化铝、阴极铜）。",
         higher_is_better=False,
     ),
 )
@@ -110,7 +110,7 @@ BY_KEY = {d.key: d for d in DEFINITIONS}
 
 
 def show(definition: IndicatorDefinition, value: Decimal | bool | None) -> str:
-    """A figure as the pages write it: "38.50 %", "是", "426.000 kgce/t", or "未填报"."""
+    """A figure as the pages write it: "38.50 %", "是", "426.000 千克标准煤/吨", or "未填报"."""
     if value is None:
         return "未填报"
     if isinstance(value, bool):
@@ -162,7 +162,7 @@ def _groups(subject: Enterprise) -> list[tuple[str, QuerySet[Enterprise]]]:
 
 
 def benchmark(report: IndicatorReport, subject: Enterprise | None = None) -> IndicatorBenchmark:
-    """The report's figures with their peer positions and the seeds' references: one aggregate per group tried
+    """The report's figures with their peer positions and the documents' reference values: one aggregate per group tried
     (the group's size and every figure's position counted together), plus the enterprise unless given."""
     if subject is None:
         subject = Enterprise.objects.select_related("organisation").get(pk=report.enterprise_id)

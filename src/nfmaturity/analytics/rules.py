@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nfmaturity.accounts.access import AnyUser, membership_of
 from nfmaturity.accounts.models import Organisation, OrganisationKind
 from nfmaturity.analytics.models import PolicyRule
+from nfmaturity.analytics.references import GUANGXI_ADVICE, HEBEI_SMART_FACTORY
 from nfmaturity.analytics.selectors import counted, is_demo_database
 from nfmaturity.assessments.catalogs import current_version, sector_view
 from nfmaturity.assessments.models import AssessmentState, GradeLevel, Result, ResultScore, ScoreKind
@@ -383,8 +384,8 @@ EXAMPLES: tuple[Example, ...] = (
         key="reward-small-rise",
         name="两年内等级提升≥1级的小微企业（以奖代补参考）",
         description=(
-            "seeds/001 建议探索“以奖代补”模式，对完成数字化转型阶段性目标的中小企业按成果等级给予奖励。"
-            "本示例列出两年内自评估等级提升至少一级的小型、微型企业，供制定名单时参考。"
+            f"{GUANGXI_ADVICE.citation}建议探索“以奖代补”模式，对完成数字化转型阶段性目标的中小企业按成果等级"
+            "给予奖励。本示例列出两年内自评估等级提升至少一级的小型、微型企业，供制定名单时参考。"
         ),
         definition=RuleDefinition(
             conditions=[
@@ -397,7 +398,9 @@ EXAMPLES: tuple[Example, ...] = (
         key="formal-grade-two",
         name="正式评估结果≥二级（梯度培育参考）",
         description=(
-            "seeds/003 的智能工厂梯度培育以能力成熟度评估为门槛。本示例列出已发布的正式评估结果达到二级及以上的企业。"
+            f"{HEBEI_SMART_FACTORY.citation}要求基础级和先进级智能工厂的智能制造能力成熟度评估水平达到"
+            "GB/T 39116-2020《智能制造能力成熟度模型》二级及以上。本平台评估的是另一标准（有色金属行业数字化转型"
+            "成熟度），本示例只借用“二级及以上”这一门槛，列出已发布的正式评估结果达到二级及以上的企业。"
         ),
         definition=RuleDefinition(conditions=[FormalGradeAtLeast(grade=2)]),
     ),
