@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 import nfmaturity.web
-from nfmaturity.accounts.models import Membership, Organisation, OrganisationKind
+from nfmaturity.accounts.models import Membership, Organisation, OrganisationKind, Role
+from nfmaturity.accounts.services import create_member, create_organisation
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import (
     Assessment,
@@ -185,6 +186,96 @@ def test_the_audit_log_keeps_the_teams_own_work_from_the_enterprise_and_regulato
     assert "开始现场评估" not in log("regulator")  # not published yet
     FormalAssessment.objects.filter(pk=formal.pk).update(state=FormalState.PUBLISHED)
     assert "开始现场评估" in log("regulator") and "专家评分变更" not in log("regulator")
+
+
+def test_the_body_admin_reads_its_own_formal_assessments_in_the_audit_log(world: World) -> None:
+    # F4 (a): every formal event carries the enterprise's organisation, so the admin of the body doing the
+    # assessment saw none of it in the log (only on the assessment's timeline). Another body's admin still
+    # sees nothing of it.
+    body = Organisation.objects.get(kind=OrganisationKind.BODY)
+    experts = make_experts(body)
+    formal = make_formal(world.enterprise, body, experts[0].user, state=FormalState.ONSITE)
+    member = seat_team(formal, experts[:7])[0]
+    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
+    first = next(iter(view.requirements.values()))
+    rating = ExpertRating.objects.create(
+        formal=formal,
+        member=member,
+        requirement_id=first.id,
+        row_id=first.row,
+        level=int(first.level),
+        value=RatingValue.NONE,
+    )
+    org = world.enterprise.organisation_id
+    record_event(
+        actor=experts[0].user,
+        action=AuditAction.EXPERT_RATING_CHANGED,
+        obj=rating,
+        organisation_id=org,
+        new={"formal_id": formal.pk, "requirement_id": first.id, "value": "0", "note": "现场未见记录"},
+    )
+    record_event(
+        actor=experts[0].user,
+        action=AuditAction.ONSITE_STARTED,
+        obj=formal,
+        organisation_id=org,
+        old={"state": "planning"},
+        new={"state": "onsite"},
+    )
+    record_event(  # the enterprise's own affairs stay the enterprise's
+        actor=world.users["ent_admin"],
+        action=AuditAction.ENTERPRISE_UPDATED,
+        obj=world.enterprise,
+        organisation_id=org,
+        old={"address": "旧地址"},
+        new={"address": "企业自己的新地址"},
+    )
+    other_body = create_organisation(name="另一评估中心", kind=OrganisationKind.BODY)
+    other_admin = create_member(
+        organisation=other_body, username="other_body_admin", password=PASSWORD, role=Role.BODY_ADMIN
+    )
+
+    def log(user: object) -> str:
+        client = Client()
+        client.force_login(user)  # type: ignore[arg-type]
+        return _cells(client.get("/backoffice/audit/").content.decode())
+
+    own = log(world.users["body_admin"])
+    assert "专家评分变更" in own and "现场未见记录" in own and "开始现场评估" in own
+    assert "企业自己的新地址" not in own
+    other = log(other_admin)
+    assert "开始现场评估" not in other and "现场未见记录" not in other
+
+
+def test_regulators_read_that_a_self_assessment_was_submitted_not_its_draft_ratings(
+    world: World, draft: Assessment
+) -> None:
+    # F4 (b): "谁能看到我的自评估？" promises the draft is the enterprise's alone; the regulator read each rating
+    # change of it in the audit log.
+    org = world.enterprise.organisation_id
+    record_event(
+        actor=world.users["ent_admin"],
+        action=AuditAction.RATING_CHANGED,
+        obj=draft,
+        organisation_id=org,
+        old={"value": "0.5", "reason": "", "note": ""},
+        new={"value": "1", "reason": "", "note": "草稿里的说明"},
+    )
+    record_event(
+        actor=world.users["ent_admin"],
+        action=AuditAction.ASSESSMENT_SUBMITTED,
+        obj=draft,
+        organisation_id=org,
+    )
+    for persona in ("regulator", "national_regulator"):
+        html = _cells(world.client(persona).get("/backoffice/audit/").content.decode())
+        assert "提交自评估" in html and "草稿里的说明" not in html and "评分变更" not in html, persona
+        export = world.client(persona).get("/backoffice/audit/export/")
+        sheet = openpyxl.load_workbook(io.BytesIO(export.getvalue())).active
+        assert sheet is not None
+        cells = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+        assert "提交自评估" in cells and "草稿里的说明" not in cells, persona
+    assert "草稿里的说明" in _cells(world.client("ent_admin").get("/backoffice/audit/").content.decode())
 
 
 def test_demo_self_assessments_carry_one_history_of_dates(db: None) -> None:
