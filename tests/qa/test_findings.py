@@ -141,10 +141,8 @@ def _cells(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", cells)  # the links' addresses name object types by design
 
 
-def test_the_audit_log_keeps_the_teams_own_work_from_the_enterprise_and_regulators(world: World) -> None:
-    # F4: the formal services tag every event with the enterprise's organisation, so its admin read each
-    # expert's rating ("专家评分变更 … 评分：不满足") in the audit log while the team was still rating, and the
-    # regulator read an unpublished formal assessment's history.
+def _formal_on_site_with_one_rating(world: World) -> FormalAssessment:
+    """A formal assessment of A on site, with one expert's rating and the start of the on-site stage logged."""
     body = Organisation.objects.get(kind=OrganisationKind.BODY)
     experts = make_experts(body)
     formal = make_formal(world.enterprise, body, experts[0].user, state=FormalState.ONSITE)
@@ -175,6 +173,14 @@ def test_the_audit_log_keeps_the_teams_own_work_from_the_enterprise_and_regulato
         old={"state": "planning"},
         new={"state": "onsite"},
     )
+    return formal
+
+
+def test_the_audit_log_keeps_the_teams_own_work_from_the_enterprise_and_regulators(world: World) -> None:
+    # F4: the formal services tag every event with the enterprise's organisation, so its admin read each
+    # expert's rating ("专家评分变更 … 评分：不满足") in the audit log while the team was still rating, and the
+    # regulator read an unpublished formal assessment's history.
+    formal = _formal_on_site_with_one_rating(world)
 
     def log(persona: str) -> str:
         return _cells(world.client(persona).get("/backoffice/audit/").content.decode())
@@ -192,41 +198,12 @@ def test_the_body_admin_reads_its_own_formal_assessments_in_the_audit_log(world:
     # F4 (a): every formal event carries the enterprise's organisation, so the admin of the body doing the
     # assessment saw none of it in the log (only on the assessment's timeline). Another body's admin still
     # sees nothing of it.
-    body = Organisation.objects.get(kind=OrganisationKind.BODY)
-    experts = make_experts(body)
-    formal = make_formal(world.enterprise, body, experts[0].user, state=FormalState.ONSITE)
-    member = seat_team(formal, experts[:7])[0]
-    view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
-    first = next(iter(view.requirements.values()))
-    rating = ExpertRating.objects.create(
-        formal=formal,
-        member=member,
-        requirement_id=first.id,
-        row_id=first.row,
-        level=int(first.level),
-        value=RatingValue.NONE,
-    )
-    org = world.enterprise.organisation_id
-    record_event(
-        actor=experts[0].user,
-        action=AuditAction.EXPERT_RATING_CHANGED,
-        obj=rating,
-        organisation_id=org,
-        new={"formal_id": formal.pk, "requirement_id": first.id, "value": "0", "note": "现场未见记录"},
-    )
-    record_event(
-        actor=experts[0].user,
-        action=AuditAction.ONSITE_STARTED,
-        obj=formal,
-        organisation_id=org,
-        old={"state": "planning"},
-        new={"state": "onsite"},
-    )
+    _formal_on_site_with_one_rating(world)
     record_event(  # the enterprise's own affairs stay the enterprise's
         actor=world.users["ent_admin"],
         action=AuditAction.ENTERPRISE_UPDATED,
         obj=world.enterprise,
-        organisation_id=org,
+        organisation_id=world.enterprise.organisation_id,
         old={"address": "旧地址"},
         new={"address": "企业自己的新地址"},
     )
