@@ -1,6 +1,7 @@
 """Techno-economic indicator pages (an enterprise's years, the yearly form) and the two fragments loaded on
 demand beside the maturity result: the indicators panel (enterprise page, results page) and the peer benchmark
-(results page). Fragments keep those pages' own query counts unchanged."""
+(results page). Fragments keep those pages' own query counts unchanged; the peer benchmark opened on its own is
+a page around the same fragment (``accounts.fragment_pages``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from nfmaturity.accounts.fragment_pages import fragment_or_page
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.analytics import services
 from nfmaturity.analytics.forms import IndicatorForm, indicator_initial
@@ -129,9 +131,11 @@ def peer_panel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     show_indicators = sees_indicators(request.user, enterprise)
     if show_indicators:
         latest = IndicatorReport.objects.filter(enterprise=enterprise).order_by("-year").first()
-    return render(
+    # Loaded into the results page by htmx; opened on its own (its <noscript> link, a new tab) it is a page.
+    return fragment_or_page(
         request,
         "analytics/peers_panel.html",
+        "analytics/peers_page.html",
         {
             "assessment": assessment,
             "submitted": result is not None,

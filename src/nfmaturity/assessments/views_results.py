@@ -19,10 +19,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from nfmaturity.accounts.fragment_pages import fragment_html_or_page
 from nfmaturity.assessments import report
 from nfmaturity.assessments.access import can_fill, get_assessment_for_user
 from nfmaturity.assessments.errors import AssessmentError
@@ -54,13 +53,6 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/results.html", context)
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    """An htmx swap wants the bare fragment; htmx restoring its history (after a cache miss) wants the page."""
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 def _answer(
     request: HttpRequest,
     assessment: Assessment,
@@ -70,15 +62,10 @@ def _answer(
     status: int = 200,
 ) -> HttpResponse:
     """The fragment as it is for htmx; a full page that includes it for anything else (a link opened on its
-    own). The page adds only the navigation's own reads; the htmx answer costs what it always did."""
-    if _is_htmx(request):
-        response = HttpResponse(html, status=status)
-    else:
-        # ``html`` is this app's own template output (or its cached copy), already escaped.
-        context = {"assessment": assessment, "fragment": mark_safe(html), **(extra or {})}
-        response = render(request, page_template, context, status=status)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    own), as every fragment of the platform answers (``accounts.fragment_pages``). The page adds only the
+    navigation's own reads; the htmx answer costs what it always did."""
+    context = {"assessment": assessment, **(extra or {})}
+    return fragment_html_or_page(request, html, page_template, context, status=status)
 
 
 def _fragment_error(template: str, request: HttpRequest, message: str) -> str:
