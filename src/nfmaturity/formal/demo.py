@@ -10,24 +10,45 @@ an expert roster of nine with profiles, and four formal assessments at different
 Each expert's ratings go in the way an expert on site would put them in bulk: his offline field workbook
 (现场评估表), exported, filled in and imported through the field-workbook service. Idempotent: an enterprise
 that already has a demo formal assessment gets no second one; the expert logins are put back as printed.
+
+Dates: the services stamp everything with the load time, so each run is then given a past chronology
+(``schedule``): every step its own moment, after the enterprise's latest self-assessment and before the load.
+The audit events and notifications of a step take its moment as they are written (``_Chronicle``); the rows'
+dates are rewritten once the run is done (``_backdate``). Without this the report's cover read "评估开始 /
+结果形成 / 结果发布" on the load day while the first meeting was weeks earlier.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from io import BytesIO
 
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Max, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from nfmaturity.accounts.models import Membership, Organisation, Role
+from nfmaturity.accounts.models import Membership, Notification, Organisation, Role
 from nfmaturity.accounts.services import create_member
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.imports import read_upload
-from nfmaturity.assessments.models import GradeLevel, RatingValue
+from nfmaturity.assessments.models import (
+    Assessment,
+    AssessmentKind,
+    AssessmentState,
+    GradeLevel,
+    RatingRecord,
+    RatingValue,
+    Result,
+    WorkbookImport,
+)
+from nfmaturity.assessments.results import latest_pointer, local_year, point_latest
+from nfmaturity.audit.models import AuditEvent
 from nfmaturity.enterprises.models import Enterprise, SectorChoice
 from nfmaturity.formal import field_workbook
 from nfmaturity.formal import services_application as application
@@ -38,11 +59,20 @@ from nfmaturity.formal import services_rating as rating
 from nfmaturity.formal import services_results as results
 from nfmaturity.formal import services_team as team
 from nfmaturity.formal.models import (
+    ApplicationDocument,
+    AssessmentPlan,
+    ContestPoint,
     Discipline,
     DocumentKind,
+    Evidence,
     ExpertProfile,
+    ExpertRating,
     FormalAssessment,
+    Meeting,
+    MeetingKind,
     PlanKind,
+    ResultVersion,
+    Settlement,
     SettlementMethod,
     SubdomainAssignment,
     TeamMember,
@@ -103,11 +133,112 @@ PLAN = planning.PlanData(
 )
 
 
+# The steps of a formal assessment in the order they happen, and when each stage's demo run took them, in days
+# before the load. A run stops at its stage's last step (待受理 after "applied", 评分合议 after "rated", 结果沟通
+# after "sent", its contest window still open); the published run goes through all of them.
+STEPS = (
+    "created",
+    "applied",
+    "accepted",
+    "team",
+    "planned",
+    "first_meeting",
+    "rated",
+    "settled",
+    "sent",
+    "contested",
+    "answered",
+    "result_accepted",
+    "final_meeting",
+    "published",
+)
+DAYS_BEFORE: dict[str, tuple[float, ...]] = {
+    "published": (44, 43, 41, 39, 37, 33, 31, 28, 26, 22, 19, 17, 14, 12),
+    "communication": (30, 29, 27, 25, 23, 19, 16, 12, 4),
+    "consensus": (20, 19, 17, 15, 13, 9, 5),
+    "applied": (3, 2),
+}
+# The share of the time since the enterprise's latest self-assessment that a squeezed run takes up.
+SQUEEZE = 0.9
+# Office hours: a step's time of day is 09:00 plus half an hour per step (a meeting at 21:55 looked made up).
+OFFICE_OPENS = datetime.time(9, 0)
+OFFICE_CLOSES = datetime.time(18, 0)
+STEP_MINUTES = 30
+
+Schedule = dict[str, datetime.datetime]
+
+
 @dataclass(frozen=True)
 class Login:
     username: str
     role: str
     organisation: str
+
+
+def schedule(stage: str, now: datetime.datetime, after: datetime.datetime | None) -> Schedule:
+    """When each step of ``stage``'s run happened: DAYS_BEFORE ``now``, squeezed in proportion into the time
+    since ``after`` (the enterprise's latest self-assessment) when that is later than the first step: the
+    enterprise assessed itself, then applied. The publication stays in ``now``'s year, the year its result
+    number was issued in (numbers run per year of publication)."""
+    days = DAYS_BEFORE[stage]
+    span = datetime.timedelta(days=days[0])
+    scale = 1.0
+    if after is not None and now - span <= after:
+        scale = max(SQUEEZE * ((now - after) / span), 0.0)
+    moments = {step: now - datetime.timedelta(days=d * scale) for step, d in zip(STEPS, days, strict=False)}
+    if "published" in moments:
+        local = timezone.localtime(now)
+        year_start = local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        moments["published"] = max(moments["published"], year_start)
+    return _office_hours(moments, now, after)
+
+
+def _office_hours(moments: Schedule, now: datetime.datetime, after: datetime.datetime | None) -> Schedule:
+    """Each step on its day at office hours, the steps of one day half an hour apart; when that would break
+    the order or leave the time between ``after`` and ``now`` (a run squeezed into a few days), each step
+    waits for the next office hours instead."""
+    snapped = {}
+    for step, moment in moments.items():
+        day = timezone.localtime(moment).replace(
+            hour=OFFICE_OPENS.hour, minute=OFFICE_OPENS.minute, second=0, microsecond=0
+        )
+        snapped[step] = day + datetime.timedelta(minutes=STEP_MINUTES * STEPS.index(step))
+    times = list(snapped.values())
+    fits = times == sorted(times) and times[-1] < now and (after is None or after < times[0])
+    return snapped if fits else _waiting_for_office(moments, now)
+
+
+def _waiting_for_office(moments: Schedule, now: datetime.datetime) -> Schedule:
+    """Each moment outside office hours moved forward to the next opening, unless that passes ``now`` (then it
+    stays). Moving forward keeps every step after the self-assessment, and keeps the order: only the last
+    steps, after the last closing before ``now``, can pass it, and they stay after every moved one."""
+    out = {}
+    for step, moment in moments.items():
+        local = timezone.localtime(moment)
+        opening = local.replace(hour=OFFICE_OPENS.hour, minute=OFFICE_OPENS.minute, second=0, microsecond=0)
+        if local.time() < OFFICE_OPENS:
+            moved = opening
+        elif local.time() >= OFFICE_CLOSES:
+            moved = opening + datetime.timedelta(days=1)
+        else:
+            moved = local
+        out[step] = moved if moved < now else moment
+    return out
+
+
+def _last_id(model: type[AuditEvent] | type[Notification]) -> int:
+    last: int | None = model.objects.aggregate(last=Max("pk"))["last"]
+    return last or 0
+
+
+@contextmanager
+def _dated(moment: datetime.datetime) -> Iterator[None]:
+    """The audit events and notifications written inside take ``moment`` (the services stamp them with the load
+    time). One UPDATE each; events of one moment keep their order by id, as the timeline sorts them."""
+    events, notices = _last_id(AuditEvent), _last_id(Notification)
+    yield
+    AuditEvent.objects.filter(pk__gt=events).update(at=moment)
+    Notification.objects.filter(pk__gt=notices).update(created_at=moment)
 
 
 def _user(username: str, name: str, body: Organisation, password: str) -> User:
@@ -144,55 +275,75 @@ def _pdf(name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"%PDF-1.4\n% demo document\n", content_type="application/pdf")
 
 
-def _apply(enterprise: Enterprise, admin: User, body: Organisation) -> FormalAssessment:
+def _apply(enterprise: Enterprise, admin: User, body: Organisation, when: Schedule) -> FormalAssessment:
     sector = SectorChoice(enterprise.sectors[0])
-    formal = application.create_application(
-        actor=admin,
-        data=application.ApplicationData(
-            body=body,
-            sector=sector,
-            unit=None,
-            target_grade=GradeLevel.TWO,
-            lawful_declared=True,
-            safety_accident=False,
-            environment_incident=False,
-            starting_self_assessment=None,
-            application_note="申请对企业整体开展正式评估（演示数据）",
-        ),
+    with _dated(when["created"]):
+        formal = application.create_application(
+            actor=admin,
+            data=application.ApplicationData(
+                body=body,
+                sector=sector,
+                unit=None,
+                target_grade=GradeLevel.TWO,
+                lawful_declared=True,
+                safety_accident=False,
+                environment_incident=False,
+                starting_self_assessment=None,
+                application_note="申请对企业整体开展正式评估（演示数据）",
+            ),
+        )
+        for kind in (DocumentKind.LONG_TERM_PLAN, DocumentKind.ANNUAL_TARGETS, DocumentKind.IMPLEMENTATION):
+            application.add_document(formal=formal, actor=admin, kind=kind, upload=_pdf(f"{kind.label}.pdf"))
+    with _dated(when["applied"]):
+        return application.submit_application(formal=formal, actor=admin)
+
+
+def _plan(kind: PlanKind, when: Schedule) -> planning.PlanData:
+    """The plan's dates: the pre-assessment between planning and the first meeting, the formal assessment
+    from the first meeting to the ratings."""
+    if kind == PlanKind.PRE:
+        day = timezone.localdate(when["planned"] + (when["first_meeting"] - when["planned"]) / 2)
+        return replace(PLAN, start_date=day, end_date=day)
+    return replace(
+        PLAN,
+        start_date=timezone.localdate(when["first_meeting"]),
+        end_date=timezone.localdate(when["rated"]),
     )
-    for kind in (DocumentKind.LONG_TERM_PLAN, DocumentKind.ANNUAL_TARGETS, DocumentKind.IMPLEMENTATION):
-        application.add_document(formal=formal, actor=admin, kind=kind, upload=_pdf(f"{kind.label}.pdf"))
-    return application.submit_application(formal=formal, actor=admin)
 
 
 def _to_onsite(
-    formal: FormalAssessment, admin: User, body_admin: User, experts: list[ExpertProfile]
+    formal: FormalAssessment, admin: User, body_admin: User, experts: list[ExpertProfile], when: Schedule
 ) -> list[TeamMember]:
-    application.accept_application(formal=formal, actor=body_admin, note="材料齐全，予以受理（演示）")
-    for expert in experts[:TEAM_SIZE]:
-        team.add_member(formal=formal, actor=body_admin, expert_id=expert.pk)
-    members = list(TeamMember.objects.filter(formal=formal).select_related("expert__user").order_by("pk"))
-    team.set_leader(formal=formal, actor=body_admin, member_id=members[0].pk)
-    team.assign_default(formal=formal, actor=body_admin)
-    for member in members:
-        team.sign_declaration(formal=formal, actor=member.expert.user, which="conflict")
-        team.sign_declaration(formal=formal, actor=member.expert.user, which="confidentiality")
-    team.confirm_team(formal=formal, actor=body_admin)
+    with _dated(when["accepted"]):
+        application.accept_application(formal=formal, actor=body_admin, note="材料齐全，予以受理（演示）")
+    with _dated(when["team"]):
+        for expert in experts[:TEAM_SIZE]:
+            team.add_member(formal=formal, actor=body_admin, expert_id=expert.pk)
+        members = list(TeamMember.objects.filter(formal=formal).select_related("expert__user").order_by("pk"))
+        team.set_leader(formal=formal, actor=body_admin, member_id=members[0].pk)
+        team.assign_default(formal=formal, actor=body_admin)
+        for member in members:
+            team.sign_declaration(formal=formal, actor=member.expert.user, which="conflict")
+            team.sign_declaration(formal=formal, actor=member.expert.user, which="confidentiality")
+        team.confirm_team(formal=formal, actor=body_admin)
     leader = members[0].expert.user
-    for kind in PlanKind:
-        planning.save_plan(formal=formal, actor=leader, kind=kind, data=PLAN, expected_version=0)
-        planning.confirm_plan(formal=formal, actor=admin, kind=kind, expected_version=1)
-    planning.record_first_meeting(
-        formal=formal,
-        actor=leader,
-        data=planning.MeetingData(
-            held_at=timezone.now() - datetime.timedelta(days=20),
-            place="企业会议室",
-            attendees="评估组全体成员、企业主要负责人及各部门负责人",
-            minutes="介绍评估计划、评估方法与保密要求；企业介绍数字化转型情况（演示）",
-        ),
-    )
-    planning.start_onsite(formal=formal, actor=leader)
+    with _dated(when["planned"]):
+        for kind in PlanKind:
+            data = _plan(kind, when)
+            planning.save_plan(formal=formal, actor=leader, kind=kind, data=data, expected_version=0)
+            planning.confirm_plan(formal=formal, actor=admin, kind=kind, expected_version=1)
+    with _dated(when["first_meeting"]):
+        planning.record_first_meeting(
+            formal=formal,
+            actor=leader,
+            data=planning.MeetingData(
+                held_at=when["first_meeting"],
+                place="企业会议室",
+                attendees="评估组全体成员、企业主要负责人及各部门负责人",
+                minutes="介绍评估计划、评估方法与保密要求；企业介绍数字化转型情况（演示）",
+            ),
+        )
+        planning.start_onsite(formal=formal, actor=leader)
     return members
 
 
@@ -269,38 +420,161 @@ def _send(formal: FormalAssessment, members: list[TeamMember]) -> None:
 
 
 def _publish_after_contest(
-    formal: FormalAssessment, members: list[TeamMember], admin: User, body_admin: User
+    formal: FormalAssessment, members: list[TeamMember], admin: User, body_admin: User, when: Schedule
 ) -> None:
     view = sector_view(formal.assessment.catalog_version, formal.assessment.sector)
     leader = members[0].expert.user
     contested = next(r.id for r in view.requirements.values() if int(r.level) == 3)
-    point = results.contest(
-        formal=formal,
-        actor=admin,
-        requirement_id=contested,
-        argument="该项工作已于去年完成并通过验收，现场评估时未提供验收报告，现补充提交（演示）。",
-        files=[_pdf("验收报告.pdf")],
-    )
-    results.answer_point(
-        point=point,
-        actor=leader,
-        answer=results.Answer(True, "验收报告与现场核查情况一致，采纳异议（演示）", RatingValue.FULL),
-    )
-    results.rescore(formal=formal, actor=leader)
-    results.accept_result(formal=formal, actor=admin)
+    with _dated(when["contested"]):
+        point = results.contest(
+            formal=formal,
+            actor=admin,
+            requirement_id=contested,
+            argument="该项工作已于去年完成并通过验收，现场评估时未提供验收报告，现补充提交（演示）。",
+            files=[_pdf("验收报告.pdf")],
+        )
+    with _dated(when["answered"]):
+        results.answer_point(
+            point=point,
+            actor=leader,
+            answer=results.Answer(True, "验收报告与现场核查情况一致，采纳异议（演示）", RatingValue.FULL),
+        )
+        results.rescore(formal=formal, actor=leader)
+    with _dated(when["result_accepted"]):
+        results.accept_result(formal=formal, actor=admin)
     formal.refresh_from_db()
-    publication.record_final_meeting(
-        formal=formal,
-        actor=leader,
-        expected_version=formal.version,
-        held_at=timezone.now() - datetime.timedelta(days=1),
-        place="企业会议室",
-        attendees="评估组全体成员、企业主要负责人",
-        minutes="通报第 2 版评估结果及改进建议，企业无异议（演示）。",
-        final_conclusion="企业数字化转型成熟度评估结论以第 2 版评估结果为准（演示）。",
+    with _dated(when["final_meeting"]):
+        publication.record_final_meeting(
+            formal=formal,
+            actor=leader,
+            expected_version=formal.version,
+            held_at=when["final_meeting"],
+            place="企业会议室",
+            attendees="评估组全体成员、企业主要负责人",
+            minutes="通报第 2 版评估结果及改进建议，企业无异议（演示）。",
+            final_conclusion="企业数字化转型成熟度评估结论以第 2 版评估结果为准（演示）。",
+        )
+    with _dated(when["published"]):
+        publication.publish(formal=formal, actor=body_admin)
+        publication.set_public_listing(formal=formal, actor=admin, listed=True)
+
+
+def _backdate(formal: FormalAssessment, when: Schedule) -> None:
+    """Give the run's rows the moments of its schedule (the services wrote the load time), like
+    ``web.demo._backdate`` does for a self-assessment: the assessment's, its results', its team's, plans',
+    meetings', ratings', settlements', contest points' and evidence's dates. A step the run did not reach
+    has no moment, and its dates stay empty."""
+    formal.refresh_from_db()
+    versions = list(ResultVersion.objects.filter(formal=formal).select_related("result"))
+    # Version 1 is made when the result is sent, each later one when the team re-scores after a contest.
+    made = [when.get("sent"), when.get("answered")]
+    for version in versions:
+        moment = made[min(version.result.version, len(made)) - 1]
+        ResultVersion.objects.filter(pk=version.pk).update(created_at=moment)
+        Result.objects.filter(pk=version.result_id).update(created_at=moment)
+    last_sent = made[min(len(versions), len(made)) - 1] if versions else None
+    deadline = None
+    if formal.contest_deadline is not None and last_sent is not None:
+        deadline = timezone.localdate(last_sent) + datetime.timedelta(days=results.CONTEST_DAYS)
+        _move_deadline(formal, when, formal.contest_deadline)
+    FormalAssessment.objects.filter(pk=formal.pk).update(
+        created_at=when["created"],
+        updated_at=max(when.values()),
+        applied_at=when["applied"],
+        declaration_year=local_year(when["applied"]),
+        decided_at=when.get("accepted"),
+        team_confirmed_at=when.get("team"),
+        conclusion_approved_at=when.get("sent"),
+        sent_at=last_sent,
+        contest_deadline=deadline,
+        accepted_by_enterprise_at=when.get("result_accepted"),
+        published_at=when.get("published"),
     )
-    publication.publish(formal=formal, actor=body_admin)
-    publication.set_public_listing(formal=formal, actor=admin, listed=True)
+    Assessment.objects.filter(pk=formal.assessment_id).update(created_at=when["created"])
+    if "published" in when:
+        Assessment.objects.filter(pk=formal.assessment_id).update(submitted_at=when["published"])
+    ApplicationDocument.objects.filter(formal=formal).update(uploaded_at=when["created"])
+    if "team" not in when:
+        return
+    team_signed = when["team"]
+    TeamMember.objects.filter(formal=formal).update(
+        added_at=team_signed, conflict_declared_at=team_signed, confidentiality_signed_at=team_signed
+    )
+    TeamMember.objects.filter(formal=formal, ratings_submitted_at__isnull=False).update(
+        ratings_submitted_at=when["rated"]
+    )
+    AssessmentPlan.objects.filter(formal=formal).update(
+        updated_at=when["planned"], confirmed_at=when["planned"]
+    )
+    for kind, step in ((MeetingKind.FIRST, "first_meeting"), (MeetingKind.FINAL, "final_meeting")):
+        if step in when:
+            Meeting.objects.filter(formal=formal, kind=kind).update(
+                held_at=when[step], recorded_at=when[step]
+            )
+    WorkbookImport.objects.filter(assessment_id=formal.assessment_id).update(
+        exported_at=when["rated"], created_at=when["rated"], applied_at=when["rated"]
+    )
+    ExpertRating.objects.filter(formal=formal).update(updated_at=when["rated"])
+    if "settled" not in when:
+        return
+    Settlement.objects.filter(formal=formal).update(settled_at=when["settled"])
+    RatingRecord.objects.filter(assessment_id=formal.assessment_id).update(updated_at=when["settled"])
+    if "contested" not in when:
+        return
+    ContestPoint.objects.filter(formal=formal).update(
+        submitted_at=when["contested"], answered_at=when["answered"]
+    )
+    Evidence.objects.filter(formal=formal, contest_point__isnull=False).update(
+        created_at=when["contested"], collected_on=timezone.localdate(when["contested"])
+    )
+    # The ratings the team changed on answering the contest were settled again then (their round rose).
+    again = Settlement.objects.filter(formal=formal, round__gt=0)
+    RatingRecord.objects.filter(
+        assessment_id=formal.assessment_id, requirement_id__in=again.values("requirement_id")
+    ).update(updated_at=when["answered"])
+    again.update(settled_at=when["answered"])
+
+
+def _move_deadline(formal: FormalAssessment, when: Schedule, written: datetime.date) -> None:
+    """Each sending (the result, then each re-scored version) set the contest deadline ten days after the load;
+    its audit event and notifications name it. They are told the deadline ten days after their own moment."""
+    url = f"/formal/{formal.pk}/"
+    for step in ("sent", "answered"):
+        if step not in when:
+            continue
+        wanted = (timezone.localdate(when[step]) + datetime.timedelta(days=results.CONTEST_DAYS)).isoformat()
+        Notification.objects.filter(
+            created_at=when[step], url__contains=url, text__contains=written.isoformat()
+        ).update(text=Replace("text", Value(written.isoformat()), Value(wanted)))
+        events = AuditEvent.objects.filter(
+            at=when[step],
+            object_type=FormalAssessment._meta.label_lower,
+            object_id=str(formal.pk),
+            new__contest_deadline=written.isoformat(),
+        )
+        for event in events:
+            event.new = {**(event.new if isinstance(event.new, dict) else {}), "contest_deadline": wanted}
+            event.save(update_fields=["new"])
+
+
+def _repoint(enterprise: Enterprise) -> None:
+    """The enterprise's latest result by the one rule (submission time, then version), now that the published
+    formal result carries its publication date, with its copies (date, year) rewritten."""
+    newest = (
+        Result.objects.filter(assessment__enterprise=enterprise, assessment__state=AssessmentState.SUBMITTED)
+        .select_related("assessment")
+        .order_by("-assessment__submitted_at", "-version")
+        .first()
+    )
+    if newest is not None:
+        point_latest([latest_pointer(newest, newest.assessment)])
+
+
+def _latest_self_assessment(enterprise: Enterprise) -> datetime.datetime | None:
+    submitted: datetime.datetime | None = Assessment.objects.filter(
+        enterprise=enterprise, kind=AssessmentKind.SELF, state=AssessmentState.SUBMITTED
+    ).aggregate(last=Max("submitted_at"))["last"]
+    return submitted
 
 
 # The enterprises (by the admin login acting for each) of the four stages: the first is the demo enterprise
@@ -326,17 +600,39 @@ def load(
         )
         enterprises.append((membership.organisation.enterprise, membership.user))
     stages = ("published", "consensus", "communication", "applied")
+    now = timezone.now()
     for (enterprise, admin), stage in zip(enterprises, stages, strict=False):
         if FormalAssessment.objects.filter(enterprise=enterprise, body=body).exists():
             continue
-        formal = _apply(enterprise, admin, body)
-        if stage == "applied":
-            continue
-        members = _to_onsite(formal, admin, body_admin, experts)
-        disputed = _rate(formal, members)
-        if stage == "consensus":
-            continue
-        _settle(formal, members[0].expert.user, disputed)
-        _send(formal, members)
+        when = schedule(stage, now, _latest_self_assessment(enterprise))
+        formal = _run(stage, enterprise, admin, body, body_admin, experts, when)
+        _backdate(formal, when)
         if stage == "published":
-            _publish_after_contest(formal, members, admin, body_admin)
+            _repoint(enterprise)
+
+
+def _run(
+    stage: str,
+    enterprise: Enterprise,
+    admin: User,
+    body: Organisation,
+    body_admin: User,
+    experts: list[ExpertProfile],
+    when: Schedule,
+) -> FormalAssessment:
+    """The workflow up to ``stage``, each step's events at its moment."""
+    formal = _apply(enterprise, admin, body, when)
+    if stage == "applied":
+        return formal
+    members = _to_onsite(formal, admin, body_admin, experts, when)
+    with _dated(when["rated"]):
+        disputed = _rate(formal, members)
+    if stage == "consensus":
+        return formal
+    with _dated(when["settled"]):
+        _settle(formal, members[0].expert.user, disputed)
+    with _dated(when["sent"]):
+        _send(formal, members)
+    if stage == "published":
+        _publish_after_contest(formal, members, admin, body_admin, when)
+    return formal
