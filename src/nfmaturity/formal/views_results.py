@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nfmaturity.accounts.fragment_pages import fragment_or_page
 from nfmaturity.assessments.access import get_enterprise_assessments_for_user
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.errors import AssessmentError
@@ -573,10 +574,12 @@ def listing(request: HttpRequest, pk: int) -> HttpResponse:
 def timeline_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline, loaded into the hub page (``formal/_timeline.html``) and shown on its own without JS."""
     formal, mine = get_formal_for_user(request.user, pk)
-    template = (
-        "formal/results_timeline.html" if request.headers.get("HX-Request") else "formal/results_history.html"
+    return fragment_or_page(
+        request,
+        "formal/results_timeline.html",
+        "formal/results_history.html",
+        {**_base(request, formal, mine), "timeline": timeline(formal)},
     )
-    return render(request, template, {**_base(request, formal, mine), "timeline": timeline(formal)})
 
 
 # ---- 评估历史中的正式评估 -----------------------------------------------------------------------------------
@@ -589,5 +592,9 @@ def enterprise_results(request: HttpRequest, enterprise_pk: int) -> HttpResponse
     in ``assessments``, a layer below this one) and on their own without JS. The same 404 as the history."""
     enterprise = get_enterprise_assessments_for_user(request.user, enterprise_pk)
     rows = formal_results_of(request.user, enterprise)
-    template = "formal/results_rows.html" if request.headers.get("HX-Request") else "formal/results_list.html"
-    return render(request, template, {"enterprise": enterprise, "formal_rows": rows})
+    return fragment_or_page(
+        request,
+        "formal/results_rows.html",
+        "formal/results_list.html",
+        {"enterprise": enterprise, "formal_rows": rows},
+    )

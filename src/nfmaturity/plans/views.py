@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nfmaturity.accounts.fragment_pages import fragment_or_page
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.assessments.access import can_fill
 from nfmaturity.assessments.catalogs import sector_view
@@ -272,7 +273,8 @@ def action_file(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_safe
 def next_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
-    """For the results page (htmx): what the previous plan's actions changed in this assessment."""
+    """For the results page (htmx): what the previous plan's actions changed in this assessment. Opened on its
+    own (a new tab, a bookmark) the same card is a page with the way back to the results."""
     assessment = access.get_submitted_for_user(request.user, pk)
     plan = selectors.earlier_plan(assessment)
     found = None if plan is None else selectors.outcomes(plan, assessment)
@@ -281,9 +283,10 @@ def next_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
     progress = (
         None if saved is None else selectors.progress_of(list(saved.actions.all()), timezone.localdate())
     )
-    return render(
+    return fragment_or_page(
         request,
         "plans/_outcomes_card.html",
+        "plans/outcomes_page.html",
         {"assessment": assessment, "found": found, "saved": saved, "progress": progress},
     )
 

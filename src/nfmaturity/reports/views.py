@@ -13,9 +13,10 @@ from urllib.parse import quote
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from nfmaturity.accounts.fragment_pages import fragment_or_page, wants_fragment
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.assessments.access import get_assessment_for_user
 from nfmaturity.assessments.selectors import latest_result
@@ -77,12 +78,11 @@ def panel(request: AuthenticatedRequest, result_pk: int) -> HttpResponse:
             )
             if asked.queued:
                 jobs.enqueue(asked.report.pk)
-            if not request.htmx:  # type: ignore[attr-defined]
+            if not wants_fragment(request):
                 return redirect("reports:panel", result_pk=result_pk)
-    context = _panel_context(access)
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "reports/files_panel.html", context, status=status)
-    return render(request, "reports/files_page.html", context, status=status)
+    return fragment_or_page(
+        request, "reports/files_panel.html", "reports/files_page.html", _panel_context(access), status=status
+    )
 
 
 @login_required
@@ -94,8 +94,9 @@ def assessment_panel(request: HttpRequest, assessment_pk: int) -> HttpResponse:
     if result is None:
         raise Http404
     access = get_result_for_user(request.user, result.pk)
-    template = "reports/files_panel.html" if request.htmx else "reports/files_page.html"  # type: ignore[attr-defined]
-    return render(request, template, _panel_context(access))
+    return fragment_or_page(
+        request, "reports/files_panel.html", "reports/files_page.html", _panel_context(access)
+    )
 
 
 @login_required

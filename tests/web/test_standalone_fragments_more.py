@@ -1,0 +1,292 @@
+"""Every htmx fragment of the platform answers a full page when its address is opened on its own.
+
+Pages load parts of themselves with htmx and link the same addresses inside ``<noscript>`` (or a user opens them
+in a new tab, or bookmarks them). tests/web/test_standalone_fragments.py covers the results page's explanation
+and plan; this module covers the rest, all answered through ``accounts.fragment_pages``: the peer benchmark,
+the improvement plan's outcomes, a formal assessment's timeline, an enterprise's formal results, and the report
+downloads panel (of a self-assessment and of a formal result). For each: a plain GET is a page (the site's
+navigation, a Chinese title naming what it is, the fragment's content, the way back, ``Vary: HX-Request``);
+htmx gets the bare fragment at the queries it always cost; htmx restoring its history gets the page; someone
+who may not read it gets the same 404 both ways.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from nfmaturity.accounts.models import Organisation, OrganisationKind
+from nfmaturity.assessments.models import Assessment, Result
+from nfmaturity.assessments.services import start_self_assessment, submit_assessment
+from nfmaturity.audit.models import AuditAction
+from nfmaturity.audit.services import record_event
+from nfmaturity.enterprises.models import SectorChoice
+from nfmaturity.formal.models import FormalAssessment
+from nfmaturity.plans import services as plan_services
+
+from .conftest import WORKED_CHECK, World, fill
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from reports import make_experts, make_formal_result
+
+HTMX = {"HX-Request": "true"}
+RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+NAME = "南丹锡业有限公司"  # enterprise A of the test world
+
+
+@dataclass(frozen=True)
+class Case:
+    """One fragment address: where it is, what its page must say, and what marks the fragment itself."""
+
+    url: str
+    title: str  # the page's <title> starts with this
+    marker: str  # in the fragment, so in both answers
+    back: str  # the way back (an href on the page)
+    reader: str  # a persona who may read it
+    # The fragment for htmx: the same number as before the pages existed (measured on ce6883e, the commit before
+    # them, with this module's data).
+    htmx_queries: int
+
+
+@dataclass(frozen=True)
+class Data:
+    submitted: Assessment
+    result: Result
+    formal: FormalAssessment
+    formal_result: Result
+
+
+@pytest.fixture(scope="module")
+def data(
+    module_world: World, django_db_blocker: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Data]:
+    with (
+        override_settings(NFM_REPORTS_DIR=tmp_path_factory.mktemp("reports")),
+        django_db_blocker.unblock(),  # type: ignore[attr-defined]
+        transaction.atomic(),
+    ):
+        admin = module_world.users["ent_admin"]
+        assessment = start_self_assessment(
+            enterprise=module_world.enterprise,
+            actor=admin,  # type: ignore[arg-type]
+            sector=SectorChoice.SMELTING,
+        )
+        fill(assessment, WORKED_CHECK, admin)
+        result = submit_assessment(assessment=assessment, actor=admin)  # type: ignore[arg-type]
+        assessment.refresh_from_db()
+        body = Organisation.objects.get(kind=OrganisationKind.BODY, name="评估中心")
+        experts = make_experts(body, prefix="frag-zj")
+        formal_result = make_formal_result(module_world.enterprise, body, admin, experts, published=True)  # type: ignore[arg-type]
+        formal = FormalAssessment.objects.get(assessment=formal_result.assessment)
+        # What the timeline tells (the factory writes the rows, not the workflow's events).
+        record_event(
+            actor=admin,  # type: ignore[arg-type]
+            action=AuditAction.RESULT_PUBLISHED,
+            obj=formal,
+            new={"result_version": 1, "result_number": "NFM-TEST-0001"},
+        )
+        yield Data(assessment, result, formal, formal_result)
+        transaction.set_rollback(True)
+
+
+def cases(world: World, data: Data) -> dict[str, Case]:
+    pk = data.submitted.pk
+    results = f"/assessments/{pk}/results/"
+    self_title = f"{NAME} 冶炼自评估 #{pk}"
+    formal_title = f"{NAME} 正式评估 #{data.formal.pk}"
+    return {
+        "peers": Case(
+            f"/analytics/peers/{pk}/",
+            f"同类企业对比 — {self_title}",
+            "同类企业对比（百分位）",
+            results,
+            "ent_member",
+            10,
+        ),
+        "outcomes": Case(
+            f"/plans/assessment/{pk}/outcomes/",
+            f"提升计划的成效 — {self_title}",
+            'id="plan-outcomes"',
+            results,
+            "ent_admin",
+            6,
+        ),
+        "timeline": Case(
+            f"/formal/{data.formal.pk}/timeline/",
+            f"时间线 — {formal_title}",
+            "结果编号 NFM-TEST-0001",
+            f"/formal/{data.formal.pk}/",
+            "ent_admin",
+            5,
+        ),
+        "formal_results": Case(
+            f"/formal/enterprise/{world.enterprise.pk}/results/",
+            f"正式评估结果 — {NAME}",
+            'id="formal-results"',
+            f"/assessments/enterprise/{world.enterprise.pk}/history/",
+            "ent_admin",
+            6,
+        ),
+        "self_files": Case(
+            f"/reports/results/{data.result.pk}/files/",
+            f"报告下载 — {self_title}",
+            "报告下载 · 第 1 版结果",
+            results,
+            "ent_member",
+            6,
+        ),
+        "self_files_by_assessment": Case(
+            f"/reports/assessments/{pk}/files/",
+            f"报告下载 — {self_title}",
+            "报告下载 · 第 1 版结果",
+            results,
+            "ent_admin",
+            8,
+        ),
+        "formal_files": Case(
+            f"/reports/results/{data.formal_result.pk}/files/",
+            f"报告下载 — {NAME} 冶炼正式评估 #{data.formal.pk}",
+            "报告下载 · 第 1 版结果",
+            f"/formal/{data.formal.pk}/results/",
+            "ent_admin",
+            7,
+        ),
+    }
+
+
+CASES = (
+    "peers",
+    "outcomes",
+    "timeline",
+    "formal_results",
+    "self_files",
+    "self_files_by_assessment",
+    "formal_files",
+)
+
+
+def _title(html: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", html, re.S)
+    assert found is not None
+    return found.group(1).strip()
+
+
+def _get(client: Client, url: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+    response = client.get(url, headers=headers or {})
+    return response.status_code, response.content.decode(), response.headers.get("Vary", "")
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_opened_on_its_own_a_fragment_is_a_full_page_and_htmx_keeps_the_bare_fragment(
+    module_world: World, data: Data, db: None, name: str, django_assert_num_queries: Any
+) -> None:
+    case = cases(module_world, data)[name]
+    client = module_world.client(case.reader)
+
+    with CaptureQueriesContext(connection) as page_queries:
+        status, page, vary = _get(client, case.url)
+    assert status == 200 and "HX-Request" in vary
+    # The page adds only its navigation's read (and a formal result's way back, its formal assessment).
+    assert len(page_queries) <= case.htmx_queries + 2
+    assert page.lstrip().startswith("<!doctype html>") and 'id="site-nav"' in page
+    assert _title(page).startswith(case.title), _title(page)
+    assert case.marker in page and f'href="{case.back}"' in page
+
+    with django_assert_num_queries(case.htmx_queries):
+        status, fragment, vary = _get(client, case.url, HTMX)
+    assert status == 200 and "HX-Request" in vary
+    assert "<html" not in fragment and "<title>" not in fragment and 'id="site-nav"' not in fragment
+    assert case.marker in fragment
+
+    # htmx putting the address back as the whole page (history cache miss) gets the page.
+    status, restored, _ = _get(client, case.url, RESTORE)
+    assert status == 200 and 'id="site-nav"' in restored and case.marker in restored
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_someone_who_may_not_read_it_gets_the_same_404_either_way(
+    module_world: World, data: Data, db: None, name: str
+) -> None:
+    case = cases(module_world, data)[name]
+    # 百色's admin: another enterprise. The body's expert on no team: reads no enterprise's results.
+    for persona in ("outsider", "expert"):
+        client = module_world.client(persona)
+        for headers in (None, HTMX):
+            assert _get(client, case.url, headers)[0] == 404, (persona, headers)
+    for headers in (None, HTMX):
+        assert module_world.client("anonymous").get(case.url, headers=headers or {}).status_code == 302
+
+
+def test_a_missing_object_is_the_same_404_as_one_not_yours(module_world: World, data: Data, db: None) -> None:
+    client = module_world.client("ent_admin")
+    for url in (
+        "/analytics/peers/999999/",
+        "/plans/assessment/999999/outcomes/",
+        "/formal/999999/timeline/",
+        "/formal/enterprise/999999/results/",
+        "/reports/results/999999/files/",
+        "/reports/assessments/999999/files/",
+    ):
+        for headers in (None, HTMX):
+            assert _get(client, url, headers)[0] == 404, url
+
+
+def test_the_outcomes_page_says_when_there_is_nothing_to_compare_and_shows_a_saved_plan(
+    module_world: World, data: Data, db: None
+) -> None:
+    client = module_world.client("ent_admin")
+    url = f"/plans/assessment/{data.submitted.pk}/outcomes/"
+    status, page, _ = _get(client, url)
+    assert status == 200 and 'id="no-outcomes"' in page and "暂无可对照的成效" in page
+    assert f'href="/plans/assessment/{data.submitted.pk}/roadmap/"' in page
+    # The bare fragment stays empty for htmx (the results page shows nothing there).
+    assert _get(client, url, HTMX)[1].strip() == '<div id="plan-outcomes"></div>'
+
+    plan = plan_services.create_plan(
+        assessment=data.submitted,
+        actor=module_world.users["ent_admin"],  # type: ignore[arg-type]
+        target_grade=3,
+    )
+    status, page, _ = _get(client, url)
+    assert status == 200 and 'id="saved-plan"' in page and f'href="/plans/{plan.pk}/"' in page
+    assert 'id="no-outcomes"' not in page
+    status, fragment, _ = _get(client, url, HTMX)
+    assert 'id="saved-plan"' in fragment and "<html" not in fragment
+
+
+def test_the_peer_page_of_a_draft_says_it_is_compared_once_submitted(module_world: World, db: None) -> None:
+    draft = start_self_assessment(
+        enterprise=module_world.enterprise,
+        actor=module_world.users["ent_admin"],  # type: ignore[arg-type]
+        sector=SectorChoice.MINING,
+    )
+    status, page, _ = _get(module_world.client("ent_admin"), f"/analytics/peers/{draft.pk}/")
+    assert status == 200 and 'id="site-nav"' in page and "返回暂定结果" in page
+    assert "提交后，以保存的正式结果与同类企业比较" in page
+
+
+def test_a_report_asked_for_without_javascript_comes_back_to_the_page(
+    module_world: World, data: Data, db: None
+) -> None:
+    client = module_world.client("ent_admin")
+    url = f"/reports/results/{data.result.pk}/files/"
+    response = client.post(url, {"format": "xlsx"})
+    assert response.status_code == 302 and response.headers["Location"] == url
+    status, page, _ = _get(client, url)
+    assert status == 200 and 'id="site-nav"' in page
+    # A bad format is refused on the page (without JavaScript) or in the panel (htmx), both 422.
+    response = client.post(url, {"format": "exe"})
+    assert response.status_code == 422 and 'id="site-nav"' in response.content.decode()
+    response = client.post(url, {"format": "exe"}, headers=HTMX)
+    assert response.status_code == 422 and "<html" not in response.content.decode()
+    assert "HX-Request" in response.headers.get("Vary", "")
