@@ -35,6 +35,7 @@ from nfmaturity.formal.models import (
     AssessmentPlan,
     ContestPoint,
     Evidence,
+    ExpertProfile,
     ExpertRating,
     FormalAssessment,
     FormalState,
@@ -242,6 +243,16 @@ def test_timeline_and_notifications_carry_the_steps_dates(loaded: Moment, db: No
         notices = Notification.objects.filter(url__startswith=f"/formal/{formal.pk}/")
         assert notices.exists(), formal.state
         assert all(formal.created_at <= n.created_at <= formal.updated_at for n in notices)
+
+
+def test_the_roster_was_kept_before_the_runs_began(loaded: Moment, db: None) -> None:
+    began = min(f.created_at for f in _formals())
+    profiles = list(ExpertProfile.objects.all())
+    assert len(profiles) >= len(demo.EXPERTS)
+    assert all(p.updated_at < began for p in profiles)
+    saved = AuditEvent.objects.filter(object_type="formal.expertprofile")
+    assert saved.count() >= len(demo.EXPERTS)
+    assert all(e.at < began for e in saved)
 
 
 def _published() -> FormalAssessment:

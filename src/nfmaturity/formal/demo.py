@@ -592,7 +592,6 @@ def load(
     """The roster and the demo formal assessments, one stage per enterprise admin login (after the demo
     enterprises and logins exist)."""
     body_admin = User.objects.get(username=body_admin_username)
-    experts = roster(body, body_admin, password)
     enterprises = []
     for username in enterprise_admins:
         membership = Membership.objects.select_related("user", "organisation__enterprise").get(
@@ -601,10 +600,21 @@ def load(
         enterprises.append((membership.organisation.enterprise, membership.user))
     stages = ("published", "consensus", "communication", "applied")
     now = timezone.now()
-    for (enterprise, admin), stage in zip(enterprises, stages, strict=False):
-        if FormalAssessment.objects.filter(enterprise=enterprise, body=body).exists():
-            continue
-        when = schedule(stage, now, _latest_self_assessment(enterprise))
+    runs = [
+        (enterprise, admin, stage, schedule(stage, now, _latest_self_assessment(enterprise)))
+        for (enterprise, admin), stage in zip(enterprises, stages, strict=False)
+        if not FormalAssessment.objects.filter(enterprise=enterprise, body=body).exists()
+    ]
+    # The body kept its roster before any of the runs began (a profile saved on the load day read as if the
+    # experts were listed after they had rated).
+    listed = min((when["created"] for *_, when in runs), default=now) - datetime.timedelta(days=7)
+    known = set(ExpertProfile.objects.filter(body=body).values_list("pk", flat=True))
+    with _dated(listed):
+        experts = roster(body, body_admin, password)
+    ExpertProfile.objects.filter(pk__in=[e.pk for e in experts if e.pk not in known]).update(
+        updated_at=listed
+    )
+    for enterprise, admin, stage, when in runs:
         formal = _run(stage, enterprise, admin, body, body_admin, experts, when)
         _backdate(formal, when)
         if stage == "published":
