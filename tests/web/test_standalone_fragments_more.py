@@ -3,8 +3,9 @@
 Pages load parts of themselves with htmx and link the same addresses inside ``<noscript>`` (or a user opens them
 in a new tab, or bookmarks them). tests/web/test_standalone_fragments.py covers the results page's explanation
 and plan; this module covers the rest, all answered through ``accounts.fragment_pages``: the peer benchmark,
-the improvement plan's outcomes, a formal assessment's timeline, an enterprise's formal results, and the report
-downloads panel (of a self-assessment and of a formal result). For each: a plain GET is a page (the site's
+the improvement plan's outcomes, a formal assessment's timeline, an enterprise's formal results, the report
+downloads panel (of a self-assessment and of a formal result), the dashboard's domain figures and trends, and
+the index report's list of files. For each: a plain GET is a page (the site's
 navigation, a Chinese title naming what it is, the fragment's content, the way back, ``Vary: HX-Request``);
 htmx gets the bare fragment at the queries it always cost; htmx restoring its history gets the page; someone
 who may not read it gets the same 404 both ways.
@@ -161,6 +162,26 @@ def cases(world: World, data: Data) -> dict[str, Case]:
             "ent_admin",
             7,
         ),
+        # The regulator's dashboard parts and the index report's list of files (广西's regulator).
+        "domains": Case(
+            "/analytics/domains/",
+            "能力域得分与热力图",
+            "能力域平均得分（由弱到强）",
+            "/analytics/",
+            "regulator",
+            6,
+        ),
+        "trends": Case(
+            "/analytics/trends/", "逐年趋势", "逐年趋势（按提交年份）", "/analytics/", "regulator", 6
+        ),
+        "index_files": Case(
+            "/reports/index/files/",
+            "数字化转型指数报告",
+            "已申请的指数报告 · 广西壮族自治区",
+            "/analytics/",
+            "regulator",
+            7,
+        ),
     }
 
 
@@ -172,6 +193,9 @@ CASES = (
     "self_files",
     "self_files_by_assessment",
     "formal_files",
+    "domains",
+    "trends",
+    "index_files",
 )
 
 

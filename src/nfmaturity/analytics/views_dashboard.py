@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from nfmaturity.accounts.fragment_pages import fragment_or_page
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.analytics import dashboard as present
 from nfmaturity.analytics import export, selectors
@@ -161,8 +162,7 @@ def domains(request: AuthenticatedRequest) -> HttpResponse:
         "level_heads": LEVEL_HEADS,
         "legend": list(zip(present.HEAT_CLASSES, present.HEAT_LEGEND, strict=True)),
     }
-    template = "analytics/_domains.html" if request.headers.get("HX-Request") else "analytics/domains.html"
-    return render(request, template, context)
+    return fragment_or_page(request, "analytics/_domains.html", "analytics/domains.html", context)
 
 
 @login_required
@@ -174,8 +174,7 @@ def trends(request: AuthenticatedRequest) -> HttpResponse:
         for t in selectors.trends(request.user, filters)
     ]
     context = {**_common(jurisdiction, filters), "trends": rows}
-    template = "analytics/_trends.html" if request.headers.get("HX-Request") else "analytics/trends.html"
-    return render(request, template, context)
+    return fragment_or_page(request, "analytics/_trends.html", "analytics/trends.html", context)
 
 
 @login_required

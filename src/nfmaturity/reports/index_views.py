@@ -8,11 +8,12 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from nfmaturity.accounts.fragment_pages import fragment_or_page, wants_fragment
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.enterprises import regions
 from nfmaturity.reports import files, index_files, jobs
@@ -63,19 +64,22 @@ def index_page(request: AuthenticatedRequest) -> HttpResponse:
             asked = index_files.request_index_report(actor=request.user, year=year, fmt=fmt)
             if asked.queued:
                 jobs.enqueue_index(asked.report.pk)
-            if not request.htmx:  # type: ignore[attr-defined]
+            if not wants_fragment(request):
                 return redirect(f"{reverse('reports:index_report')}?year={year}")
     context = _panel_context(requester) | {"years": years, "year": year or years[0]}
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "reports/index_files_panel.html", context, status=status)
-    return render(request, "reports/index_page.html", context, status=status)
+    return fragment_or_page(
+        request, "reports/index_files_panel.html", "reports/index_page.html", context, status=status
+    )
 
 
 @login_required
 @require_safe
 def index_panel(request: AuthenticatedRequest) -> HttpResponse:
-    """The list of the requester's index files (what the page polls while one is being built)."""
-    return render(request, "reports/index_files_panel.html", _panel_context(_requester(request)))
+    """The list of the requester's index files (what the page polls while one is being built); opened on its
+    own, the page around it (``accounts.fragment_pages``)."""
+    years = _years()
+    context = _panel_context(_requester(request)) | {"years": years, "year": years[0]}
+    return fragment_or_page(request, "reports/index_files_panel.html", "reports/index_page.html", context)
 
 
 def download_name(report: IndexReportFile) -> str:
