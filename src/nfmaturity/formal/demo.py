@@ -13,7 +13,7 @@ that already has a demo formal assessment gets no second one; the expert logins 
 
 Dates: the services stamp everything with the load time, so each run is then given a past chronology
 (``schedule``): every step its own moment, after the enterprise's latest self-assessment and before the load.
-The audit events and notifications of a step take its moment as they are written (``_Chronicle``); the rows'
+The audit events and notifications of a step take its moment as they are written (``_dated``); the rows'
 dates are rewritten once the run is done (``_backdate``). Without this the report's cover read "评估开始 /
 结果形成 / 结果发布" on the load day while the first meeting was weeks earlier.
 """
