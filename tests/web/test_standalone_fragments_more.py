@@ -13,6 +13,7 @@ who may not read it gets the same 404 both ways.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ from nfmaturity.enterprises.models import SectorChoice
 from nfmaturity.formal.models import FormalAssessment
 from nfmaturity.plans import services as plan_services
 
-from .conftest import WORKED_CHECK, World, fill
+from .conftest import PASSWORD, WORKED_CHECK, World, fill
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
@@ -314,3 +315,120 @@ def test_a_report_asked_for_without_javascript_comes_back_to_the_page(
     response = client.post(url, {"format": "exe"}, headers=HTMX)
     assert response.status_code == 422 and "<html" not in response.content.decode()
     assert "HX-Request" in response.headers.get("Vary", "")
+
+
+# ---- in a real browser without JavaScript: every <noscript> link leads to a page, on a desktop and a phone ----
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dict[str, object]:
+    from .test_browser import CHROMIUM_ARGS
+
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+def _open(page: Any, link: str, title: str, marker: str, shot: str) -> None:
+    """Follow a link as a user without JavaScript would; the page it opens is whole, fits and names itself."""
+    page.get_by_role("link", name=link, exact=True).first.click()
+    page.wait_for_load_state()
+    assert page.title().startswith(title), page.title()
+    assert page.locator("#site-nav").count() == 1
+    assert page.locator(marker).count() >= 1, marker
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), shot
+    target = os.environ.get("NFM_SCREENSHOT_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        width = page.viewport_size["width"]
+        page.screenshot(path=f"{target}/{shot}-{width}.png", full_page=True)
+
+
+def _log_in(browser: Any, base: str, username: str, width: int, height: int) -> Any:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_without_javascript_every_loaded_part_is_a_page_one_link_away(  # type: ignore[no-untyped-def]
+    world: World, submitted: Assessment, live_server, browser, width: int, height: int
+) -> None:
+    admin = world.users["ent_admin"]
+    body = Organisation.objects.get(kind=OrganisationKind.BODY, name="评估中心")
+    formal_result = make_formal_result(world.enterprise, body, admin, make_experts(body, prefix="js-zj"))  # type: ignore[arg-type]
+    formal = FormalAssessment.objects.get(assessment=formal_result.assessment)
+    record_event(actor=admin, action=AuditAction.RESULT_PUBLISHED, obj=formal, new={"result_version": 1})  # type: ignore[arg-type]
+    base = live_server.url
+    results = f"{base}/assessments/{submitted.pk}/results/"
+
+    page = _log_in(browser, base, "ent_admin", width, height)
+    page.goto(results)
+    _open(page, "查看同类企业对比", "同类企业对比 — 南丹锡业有限公司", "#peers", "peers-page")
+    page.locator("#back-to-results").click()
+    page.wait_for_url(results)
+    _open(
+        page,
+        "打开报告下载页（PDF、Word、Excel）",
+        "报告下载 — 南丹锡业有限公司",
+        ".report-files",
+        "files-page",
+    )
+    page.locator("#back-to-results").click()
+    page.wait_for_url(results)
+    _open(page, "查看提升计划的成效", "提升计划的成效 — 南丹锡业有限公司", "#no-outcomes", "outcomes-page")
+
+    page.goto(f"{base}/assessments/enterprise/{world.enterprise.pk}/history/")
+    _open(page, "正式评估结果", "正式评估结果 — 南丹锡业有限公司", "#formal-results", "formal-results-page")
+    page.locator("#formal-results").get_by_role("link", name="结果").click()
+    page.wait_for_url(f"**/formal/{formal.pk}/results/")
+    _open(
+        page,
+        "打开报告下载页（PDF、Word、Excel）",
+        "报告下载 — 南丹锡业有限公司 冶炼正式评估",
+        ".report-files",
+        "formal-files-page",
+    )
+    page.locator("#back-to-results").click()
+    page.wait_for_url(f"**/formal/{formal.pk}/results/")
+    page.goto(f"{base}/formal/{formal.pk}/")
+    _open(
+        page,
+        "查看时间线",
+        f"时间线 — 南丹锡业有限公司 正式评估 #{formal.pk}",
+        "#timeline li",
+        "timeline-page",
+    )
+    page.locator("#back-to-formal").click()
+    page.wait_for_url(f"**/formal/{formal.pk}/")
+    page.context.close()
+
+    page = _log_in(browser, base, "regulator", width, height)
+    page.goto(f"{base}/analytics/")
+    _open(page, "直接打开", "能力域得分与热力图", "#domain-table, table", "domains-page")
+    page.goto(f"{base}/analytics/")
+    page.get_by_role("link", name="直接打开").nth(1).click()
+    page.wait_for_load_state()
+    assert page.title().startswith("逐年趋势") and page.locator("#site-nav").count() == 1
+    assert page.get_by_text("逐年趋势（按提交年份）").count() == 1
+    # The index report's list is polled by its page; its address opened on its own is that page.
+    page.goto(f"{base}/reports/index/files/")
+    assert page.title().startswith("数字化转型指数报告") and page.locator("#index-files").count() == 1
+    assert page.locator("#site-nav").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    target = os.environ.get("NFM_SCREENSHOT_DIR")
+    if target:
+        for name, url in (
+            ("trends-page", "/analytics/trends/"),
+            ("index-files-page", "/reports/index/files/"),
+        ):
+            page.goto(f"{base}{url}")
+            page.screenshot(path=f"{target}/{name}-{width}.png", full_page=True)
+    page.context.close()
