@@ -268,7 +268,7 @@ def test_the_report_cover_and_comparison_read_the_same_dates(loaded: Moment, db:
     content = report_content(result)
     cover = {field.label: field.value for field in content.cover}
     assert cover["评估开始"] == _day(formal.created_at) == _day(formal.assessment.created_at)
-    assert cover["结果形成"] == _day(formal.assessment.submitted_at)
+    assert cover["结果形成"] == _day(result.created_at)  # the version reported, formed before publication
     assert cover["结果发布"] == _day(formal.published_at)
     assert cover["结果编号"] == formal.result_number
     assert (formal.result_number or "").split("-")[1] == str(timezone.localtime(formal.published_at).year)
@@ -323,7 +323,7 @@ def test_the_pdf_cover_names_the_runs_dates(loaded: Moment, db: None, tmp_path: 
     page = re.sub(r"\s+", "", text)
     assert f"评估开始{_day(formal.created_at)}" in page
     assert f"结果发布{_day(formal.published_at)}" in page
-    assert f"结果形成{_day(formal.assessment.submitted_at)}" in page
+    assert f"结果形成{_day(formal.published_result.created_at)}" in page
 
 
 def test_schedule_squeezes_a_run_after_a_recent_self_assessment_and_keeps_the_publication_in_the_year() -> (

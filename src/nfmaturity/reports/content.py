@@ -629,9 +629,10 @@ def report_content(result: Result) -> ReportContent:
     total = shown(figures.total)
     dates = [
         Field("评估开始", _date(assessment.created_at)),
-        Field(
-            "提交日期" if formal is None else "结果形成", _date(assessment.submitted_at or result.created_at)
-        ),
+        # A formal assessment's "submitted" time is its publication; the version reported was formed earlier.
+        Field("提交日期", _date(assessment.submitted_at or result.created_at))
+        if formal is None
+        else Field("结果形成", _date(result.created_at)),
     ]
     if formal is not None:
         dates.append(Field("结果发布", _date(formal.published_at) if published else "尚未发布"))
