@@ -267,6 +267,17 @@ def test_demo_self_assessments_carry_one_history_of_dates(db: None) -> None:
         assert assessment.created_at < assessment.submitted_at, assessment.pk
         for result in Result.objects.filter(assessment=assessment):
             assert result.created_at == assessment.submitted_at, assessment.pk
+        # The audit log and the ratings carry the same history (they read the load time).
+        events = {
+            e.action: e.at
+            for e in AuditEvent.objects.filter(
+                object_type="assessments.assessment", object_id=str(assessment.pk)
+            )
+        }
+        assert events[AuditAction.ASSESSMENT_STARTED] == assessment.created_at, assessment.pk
+        assert events[AuditAction.ASSESSMENT_SUBMITTED] == assessment.submitted_at, assessment.pk
+        rated = assessment.ratings.values_list("updated_at", flat=True)
+        assert all(assessment.created_at < at < assessment.submitted_at for at in rated), assessment.pk
     pointers = LatestResult.objects.filter(kind=AssessmentKind.SELF).select_related("result__assessment")
     assert pointers.count() >= 30
     for pointer in pointers:

@@ -390,6 +390,15 @@ def _backdate(assessment: Assessment, *, submitted: datetime) -> None:
         created_at=submitted - timedelta(days=14), submitted_at=submitted
     )
     Result.objects.filter(assessment=assessment).update(created_at=submitted)
+    started = submitted - timedelta(days=14)
+    RatingRecord.objects.filter(assessment=assessment).update(updated_at=started + timedelta(days=1))
+    # The audit log tells the same story: started, rated the next day, submitted (it read the load time).
+    events = AuditEvent.objects.filter(object_type=Assessment._meta.label_lower, object_id=str(assessment.pk))
+    events.filter(action=AuditAction.ASSESSMENT_STARTED).update(at=started)
+    events.filter(action=AuditAction.ASSESSMENT_SUBMITTED).update(at=submitted)
+    events.exclude(action__in=[AuditAction.ASSESSMENT_STARTED, AuditAction.ASSESSMENT_SUBMITTED]).update(
+        at=started + timedelta(days=1)
+    )
     pointer = LatestResult.objects.filter(result__assessment=assessment).select_related("result").first()
     if pointer is not None:  # its copies (date, year) rewritten the one way every pointer is written
         assessment.refresh_from_db()
