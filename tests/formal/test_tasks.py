@@ -64,13 +64,13 @@ def test_home_history_and_notifications_show_the_formal_result(world: World, bod
         == 404
     )
 
-    badge = enterprise.get("/accounts/notifications/?part=badge")
+    badge = enterprise.get("/accounts/notifications/?part=badge", headers={"HX-Request": "true"})
     assert 'id="unread-count">1<' in badge.text
     page = enterprise.get("/accounts/notifications/")
     assert "第 1 版" in page.text and "1 条未读" in page.text
     note = Notification.objects.get(user=world.users["ent_admin"])
     assert enterprise.post("/accounts/notifications/", {"pk": str(note.pk)}).status_code == 302
-    assert enterprise.get("/accounts/notifications/?part=badge").text == ""
+    assert enterprise.get("/accounts/notifications/?part=badge", headers={"HX-Request": "true"}).text == ""
     other = Client()
     other.force_login(world.users["ent_member"])
     assert "暂无通知" in other.get("/accounts/notifications/").text

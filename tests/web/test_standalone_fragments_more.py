@@ -300,6 +300,14 @@ def test_the_peer_page_of_a_draft_says_it_is_compared_once_submitted(module_worl
     assert "提交后，以保存的正式结果与同类企业比较" in page
 
 
+def test_the_unread_badge_opened_on_its_own_is_the_notifications_page(module_world: World, db: None) -> None:
+    client = module_world.client("ent_admin")
+    status, html, vary = _get(client, "/accounts/notifications/?part=badge")
+    assert status == 200 and "<html" in html and _title(html).startswith("通知") and "HX-Request" in vary
+    status, html, vary = _get(client, "/accounts/notifications/?part=badge", HTMX)
+    assert status == 200 and "<html" not in html and "HX-Request" in vary
+
+
 def test_a_report_asked_for_without_javascript_comes_back_to_the_page(
     module_world: World, data: Data, db: None
 ) -> None:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
+from nfmaturity.accounts.fragment_pages import varies, wants_fragment
 from nfmaturity.accounts.models import Notification
 from nfmaturity.accounts.notifications import mark_read
 
@@ -31,13 +32,18 @@ def notifications(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已将 {count} 条通知标为已读")
         return redirect("accounts:notifications")
     rows = Notification.objects.filter(user=user)
-    if request.GET.get("part") == "badge":
+    if request.GET.get("part") == "badge" and wants_fragment(request):
         unread = rows.filter(read_at__isnull=True).count()
         if not unread:
-            return HttpResponse("")
-        return HttpResponse(
-            format_html('<span class="badge bg-red text-white ms-1" id="unread-count">{}</span>', unread)
+            return varies(HttpResponse(""))
+        return varies(
+            HttpResponse(
+                format_html('<span class="badge bg-red text-white ms-1" id="unread-count">{}</span>', unread)
+            )
         )
+    # The badge's address opened on its own (a new tab, a bookmark) gets the list it stands for.
     page = Paginator(rows.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     unread_count = rows.filter(read_at__isnull=True).count()
-    return render(request, "accounts/notifications.html", {"page": page, "unread_count": unread_count})
+    return varies(
+        render(request, "accounts/notifications.html", {"page": page, "unread_count": unread_count})
+    )
