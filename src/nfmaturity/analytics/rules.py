@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 
 from django.db.models import (
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -128,13 +129,20 @@ class GradeRise(_Condition):
 
     def apply(self, rows: QuerySet[Enterprise], p: str, now: datetime) -> QuerySet[Enterprise]:
         cutoff = _years_before(now, self.within_years)
-        earliest = Result.objects.filter(
-            assessment__enterprise=OuterRef("pk"),
-            assessment__state=AssessmentState.SUBMITTED,
-            assessment__sector=OuterRef("latest_sector"),
-            assessment__submitted_at__gte=cutoff,
-            assessment__submitted_at__lt=OuterRef("latest_at"),
-        ).order_by("assessment__submitted_at", "version")
+        # Each assessment by its current result: a re-scored (formal) assessment's earlier versions no longer
+        # stand, so a rise never starts from one of them (as the trends and the movers read results).
+        replaced = Result.objects.filter(assessment=OuterRef("assessment"), version__gt=OuterRef("version"))
+        earliest = (
+            Result.objects.filter(
+                assessment__enterprise=OuterRef("pk"),
+                assessment__state=AssessmentState.SUBMITTED,
+                assessment__sector=OuterRef("latest_sector"),
+                assessment__submitted_at__gte=cutoff,
+                assessment__submitted_at__lt=OuterRef("latest_at"),
+            )
+            .exclude(Exists(replaced))
+            .order_by("assessment__submitted_at")
+        )
         return (
             # A latest result older than the window cannot end a rise in it: this cheap test on the joined row
             # spares the per-enterprise lookup below for those enterprises.
