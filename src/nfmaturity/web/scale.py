@@ -10,7 +10,9 @@ enterprise's results reuse those outcomes; the rows (organisations, enterprises,
 
 What they do not have: rating rows (about 700 per assessment, 50 million in all) and accounts. Their results
 are stored results like any other; the explanation page, which re-scores the ratings, says it cannot for them.
-One audit event records each load (who, how many), rather than five events per synthetic enterprise.
+One audit event records each batch (who, how many, from which number), written in the batch's own
+transaction, rather than five events per synthetic enterprise: a load stopped between two batches (Ctrl+C,
+kill) keeps the batches it wrote, and the audit log accounts for every one of them.
 """
 
 from __future__ import annotations
@@ -193,13 +195,6 @@ def add_scale(
         done += size
         if progress is not None:
             progress(done, count)
-    record_event(
-        actor=admin,
-        action=AuditAction.DEMO_RATINGS_LOADED,
-        obj=admin,
-        new={"enterprises": count, "first": first, "note": "演示数据：规模样本（合成企业与评估结果）"},
-        reason=DEMO_NOTE,
-    )
     return count
 
 
@@ -308,6 +303,17 @@ def _write_batch(
                     planned[i][0].enterprise_id, results[i], planned[i][1].figures
                 )
             ],
+        )
+        record_event(
+            actor=admin,
+            action=AuditAction.DEMO_RATINGS_LOADED,
+            obj=admin,
+            new={
+                "enterprises": len(numbers),
+                "first": numbers.start,
+                "note": "演示数据：规模样本（合成企业与评估结果）",
+            },
+            reason=DEMO_NOTE,
         )
 
 
