@@ -72,7 +72,8 @@ def test_the_report_content(hand: HandData) -> None:
         2,
         Decimal("100.0"),
     )
-    assert (report.previous_assessed, report.previous_average) == (1, Decimal("1.20"))
+    # 2025 as it stood: A 1.20 and B's 2025 result 1.00 (B has assessed again since; it still counts in 2025).
+    assert (report.previous_assessed, report.previous_average) == (2, Decimal("1.10"))
     assert report.grade_counts == [0, 0, 1, 1, 0, 0]
     assert {(r.label, r.enterprises, r.average) for r in report.by_region} == {
         ("百色市", 1, Decimal("3.10")),

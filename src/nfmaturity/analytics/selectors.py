@@ -531,3 +531,129 @@ def movers(user: AnyUser, filters: DashboardFilter, year: int) -> list[Mover]:
         if y == year and (eid, year - 1) in last and last[(eid, year - 1)] != grade
     ]
     return sorted(out, key=lambda m: (-(m.after - m.before), m.name))
+
+
+# ---- one year as it stood: each enterprise's last result of the year (the yearly index report) -------------
+
+
+@dataclass
+class YearFigures:
+    """The figures of a year: every counted enterprise by its last result submitted that year."""
+
+    viewer: Viewer
+    overall: Tally
+    region_heading: str
+    by_region: list[Tally]
+    by_sector: list[Tally]
+    by_metal: list[Tally]
+    by_size: list[Tally]
+    domains: list[dict[str, Any]]  # as ``DomainFigures.domains``: weakest first
+
+
+def year_results(user: AnyUser, year: int) -> QuerySet[Result]:
+    """The current version of each counted enterprise's last result submitted in ``year``.
+
+    Not the dashboard's year filter (enterprises whose *latest* result is from that year): a past year would
+    then lose every enterprise that has assessed again since, and its report would shrink year after year.
+    For the current year the two are the same enterprises and figures."""
+    enterprises = scope(user, viewer_of(user, DashboardFilter()))
+    replaced = Result.objects.filter(assessment=OuterRef("assessment"), version__gt=OuterRef("version"))
+    later = Assessment.objects.filter(
+        Q(submitted_at__gt=OuterRef("assessment__submitted_at"))
+        | Q(submitted_at=OuterRef("assessment__submitted_at"), pk__gt=OuterRef("assessment_id")),
+        enterprise=OuterRef("assessment__enterprise"),
+        state=AssessmentState.SUBMITTED,
+        submitted_at__year=year,
+    )
+    return (
+        Result.objects.filter(
+            assessment__state=AssessmentState.SUBMITTED,
+            assessment__enterprise__in=enterprises.order_by().values("pk"),
+            assessment__submitted_at__year=year,
+        )
+        .exclude(Exists(replaced))
+        .exclude(Exists(later))
+    )
+
+
+def year_figures(user: AnyUser, year: int) -> YearFigures:
+    """Grade distribution, breakdowns and domain figures of ``year`` (``year_results``), grouped in the database
+    as the dashboard groups them: three statements whatever the size."""
+    viewer = viewer_of(user, DashboardFilter())
+    results = year_results(user, year)
+    area = viewer.area
+    length = _region_length(area)
+    enterprise = "assessment__enterprise__"
+    main = list(
+        results.values(
+            "grade", size=F(f"{enterprise}size"), division=Substr(f"{enterprise}region_code", 1, length)
+        )
+        .annotate(n=Count("pk"), total=Sum("total_shown"))
+        .order_by()
+    )
+    tags = list(
+        results.values("grade", f"{enterprise}sectors", f"{enterprise}metals")
+        .annotate(n=Count("pk"), total=Sum("total_shown"))
+        .order_by()
+    )
+    overall = Tally("合计", {})
+    by_region: dict[str, Tally] = {}
+    by_size = {s.value: Tally(s.label, {"size": s.value}) for s in SizeClass}
+    for row in main:
+        n, grade, total = row["n"], row["grade"], row["total"]
+        overall.add(n, grade, total)
+        code = row["division"] + "0" * (6 - len(row["division"]))
+        by_region.setdefault(code, Tally(_region_label(area, code), {"region": code})).add(n, grade, total)
+        by_size[row["size"]].add(n, grade, total)
+    by_sector = {s.value: Tally(s.label, {"sector": s.value}) for s in SectorChoice}
+    by_metal = {m.value: Tally(m.label, {"metal": m.value}) for m in Metal}
+    for tag in tags:
+        for sector in set(tag[f"{enterprise}sectors"] or []):
+            if sector in by_sector:
+                by_sector[sector].add(tag["n"], tag["grade"], tag["total"])
+        for metal in set(tag[f"{enterprise}metals"] or []):
+            if metal in by_metal:
+                by_metal[metal].add(tag["n"], tag["grade"], tag["total"])
+    return YearFigures(
+        viewer=viewer,
+        overall=overall,
+        region_heading=regions.subdivision_heading(area),
+        by_region=_sorted_tallies(by_region.values()),
+        by_sector=[t for t in by_sector.values() if t.enterprises],
+        by_metal=_sorted_tallies(t for t in by_metal.values() if t.enterprises),
+        by_size=[t for t in by_size.values() if t.enterprises],
+        domains=_year_domains(results),
+    )
+
+
+def _year_domains(results: QuerySet[Result]) -> list[dict[str, Any]]:
+    """Each domain's average maturity and S1..S5 over ``results``, weakest first, summed in whole millionths
+    (the stored figures have six places: rounding them times 10^6 is exact, on SQLite's REAL storage too) and
+    divided here exactly, as ``domain_figures`` does over ``LatestScore``."""
+    inner, params = results.order_by().values("pk").query.sql_with_params()
+    sums = ", ".join(
+        f"COUNT(s.{c}), SUM(CAST(ROUND(s.{c} * {FIGURE_UNIT}) AS BIGINT))" for c in SCORE_COLUMNS
+    )
+    sql = (
+        f"SELECT s.key, {sums} FROM {ResultScore._meta.db_table} s "
+        f"WHERE s.kind = %s AND s.result_id IN ({inner}) GROUP BY 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ScoreKind.DOMAIN.value, *params])
+        rows = cursor.fetchall()
+    domains = [
+        {
+            "name": key,
+            "figures": [
+                truncate(Fraction(int(figures[2 * i + 1]), FIGURE_UNIT * figures[2 * i]))
+                if figures[2 * i]
+                else None
+                for i in range(len(SCORE_COLUMNS))
+            ],
+            "results": figures[0],
+        }
+        for key, *figures in rows
+    ]
+    order = {name: i for i, name in enumerate(domain_names())}
+    domains.sort(key=lambda d: (d["figures"][0] is None, d["figures"][0] or 0, order.get(d["name"], 99)))
+    return domains

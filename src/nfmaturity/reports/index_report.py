@@ -1,9 +1,10 @@
 """The jurisdiction's yearly 数字化转型指数报告 (issue 12 point 5), as PDF and as Word, from one content model.
 
-Every figure comes from the regulator dashboard's selectors (``analytics.selectors``) over the stored results, so
-the report and the dashboard never disagree: the enterprises whose latest result was submitted in the year
-(the dashboard's year filter), their grade distribution, the breakdowns by city, sector, metal and size, the
-domains weakest first, and the movers (grade of the last result of the year against the previous year's).
+Every figure comes from the analytics selectors over the stored results: each counted enterprise by its last
+result submitted in the year (``selectors.year_figures``), its grade distribution, the breakdowns by city, sector,
+metal and size, the domains weakest first, and the movers (grade of the last result of the year against the
+previous year's). Not the dashboard's year filter (whose *latest* result is from the year): a past year's report
+would lose every enterprise that has assessed since (QA12-F1). For the current year the two agree.
 The PDF goes through ``reports.pdf.html_to_pdf`` (WeasyPrint, CJK faces) with SVG charts drawn here; the Word
 file is written with python-docx with a matplotlib chart, as the assessment report does.
 
@@ -102,10 +103,8 @@ def build_index_report(user: AnyUser, year: int) -> IndexReport:
     jurisdiction = jurisdiction_of(user)
     if jurisdiction is None:
         raise ValueError("the index report is for regulators and the platform admin")
-    filters = DashboardFilter(year=year)
-    board = selectors.dashboard(user, filters)
-    previous = selectors.dashboard(user, DashboardFilter(year=year - 1)).overall
-    figures = selectors.domain_figures(user, filters)
+    board = selectors.year_figures(user, year)
+    previous = selectors.year_figures(user, year - 1).overall
     moved = selectors.movers(user, DashboardFilter(), year)
     labels = dict(GradeLevel.choices)
     sizes = dict(SizeClass.choices)
@@ -129,15 +128,15 @@ def build_index_report(user: AnyUser, year: int) -> IndexReport:
         previous_assessed=previous.assessed,
         previous_average=previous.average,
         previous_good_share=previous.good_share,
-        grade_labels=board.grade_labels,
-        grade_short=board.grade_short,
+        grade_labels=list(GradeLevel.labels),
+        grade_short=[label.split(" ")[0] for label in GradeLevel.labels],
         grade_counts=board.overall.grade_counts,
         region_heading=board.region_heading,
         by_region=_rows(board.by_region),
         by_sector=_rows(board.by_sector),
         by_metal=_rows(board.by_metal),
         by_size=_rows(board.by_size),
-        domains=figures.domains,
+        domains=board.domains,
         rose=len(risers),
         fell=len(fallers),
         risers=[mover_row(m) for m in risers[:MOVERS_LISTED]],
