@@ -12,6 +12,8 @@ latest result, the heaviest reads, and the page's own figures need not wait for 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -204,6 +206,9 @@ def subdomains(request: AuthenticatedRequest) -> HttpResponse:
 def _drill(request: AuthenticatedRequest) -> tuple[str, DashboardFilter, Drill, str]:
     jurisdiction, filters = _filters(request)
     drill = Drill.from_query(request.GET, domains=set(selectors.domain_names()))
+    if drill.at and not regions.covers(jurisdiction, drill.at):
+        # Another area's code would list nothing anyway; dropped, so no heading or export names it (QA12-F9).
+        drill = replace(drill, at="")
     sort = request.GET.get("sort", "name")
     if sort.lstrip("-") not in SORT_LABELS or (sort.lstrip("-") == "domain" and not drill.domain):
         sort = "name"
