@@ -249,15 +249,30 @@ def _chart_png(labels: list[str], values: list[float], shown: list[str], *, maxi
     return buffer.getvalue()
 
 
-def _table(document: Any, heads: list[str], rows: list[list[str]]) -> None:
+def _table(
+    document: Any,
+    heads: list[str],
+    rows: list[list[str]],
+    *,
+    size: float | None = None,
+    widths: list[float] | None = None,
+) -> None:
+    """A grid table; ``size`` (points) for wide ones, ``widths`` (mm per column) so a long name gets the room
+    (Word otherwise splits the page evenly and wraps a company name over four lines)."""
     table = document.add_table(rows=1, cols=len(heads))
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, heads, strict=True):
-        cell.text = text
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, values, strict=True):
+    if widths is not None:
+        table.autofit = False
+    for values in [heads, *rows]:
+        cells = table.rows[0].cells if values is heads else table.add_row().cells
+        for i, (cell, text) in enumerate(zip(cells, values, strict=True)):
             cell.text = text
+            if widths is not None:
+                cell.width = Mm(widths[i])
+            if size is not None:
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(size)
 
 
 def _figure(value: Decimal | None, suffix: str = "") -> str:
@@ -306,10 +321,24 @@ def build_docx(report: IndexReport) -> bytes:
         ("按企业规模", report.by_size),
     ):
         document.add_heading(title, level=2)
+        if not rows:
+            document.add_paragraph("本年度没有提交的评估。")
+            continue
+        # The same columns as the PDF's table: the grade counts of each group too.
         _table(
             document,
-            ["分组", "企业数", "平均总分", "二级及以上占比"],
-            [[r.label, str(r.enterprises), _figure(r.average), _figure(r.good_share, "%")] for r in rows],
+            ["分组", "企业数", *report.grade_short, "平均总分", "二级及以上占比"],
+            [
+                [
+                    r.label,
+                    str(r.enterprises),
+                    *(str(n) for n in r.grades),
+                    _figure(r.average),
+                    _figure(r.good_share, "%"),
+                ]
+                for r in rows
+            ],
+            size=8,
         )
     document.add_heading("三、能力域短板（由弱到强）", level=1)
     _table(
@@ -326,6 +355,8 @@ def build_docx(report: IndexReport) -> bytes:
                 document,
                 ["企业", "地区", "规模", f"{report.year - 1} 年", f"{report.year} 年"],
                 [[m.name, m.region, m.size, m.before, m.after] for m in moved],
+                size=8,
+                widths=[62, 40, 14, 27, 27],
             )
     document.add_heading("五、统计口径", level=1)
     document.add_paragraph(METHOD)
