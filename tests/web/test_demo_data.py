@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from nfmaturity.accounts.models import NATIONAL_JURISDICTION, Membership, Organisation, OrganisationKind, Role
 from nfmaturity.accounts.services import create_organisation, remove_member
@@ -16,11 +17,14 @@ from nfmaturity.enterprises.models import Enterprise, VerificationState
 from nfmaturity.enterprises.services import register_enterprise
 from nfmaturity.web.demo import (
     BODY_NAME,
+    CITY_REGULATOR_NAME,
+    EARLIER_GRADES,
     ENTERPRISES,
     NATIONAL_REGULATOR_NAME,
     REGULATOR_NAME,
     DemoRefused,
     enterprise_logins_note,
+    enterprise_name,
     load_demo,
     real_data,
 )
@@ -57,6 +61,7 @@ def test_demo_data_is_flagged_verified_and_reloads_idempotently(db: None) -> Non
         REGULATOR_NAME: "450000",
         NATIONAL_REGULATOR_NAME: NATIONAL_JURISDICTION,
         BODY_NAME: "",
+        CITY_REGULATOR_NAME: "451200",
     }
 
     enterprises = list(Enterprise.objects.all())
@@ -82,6 +87,7 @@ def test_demo_data_is_flagged_verified_and_reloads_idempotently(db: None) -> Non
         "演示数据"
     }
     assert f"{pending[0].name}（待核验）" in [login.organisation for login in logins]
+    _the_demo_answers_the_regulators_questions()
 
     # A database made before organisations carried the flag: its regulator and body were plain rows,
     # the regulator migrated to national. A rerun adopts them rather than refusing its own data.
@@ -108,6 +114,27 @@ def test_demo_data_is_flagged_verified_and_reloads_idempotently(db: None) -> Non
         "demo-e39",
     ):
         assert User.objects.get(username=username).check_password("another-pass-2024")
+
+
+def _the_demo_answers_the_regulators_questions() -> None:
+    """ "Who rose a grade since last year among small enterprises" has an answer in the demo, and a city's
+    office sees its own counties only."""
+    rose = [enterprise_name(stem) for stem, before in EARLIER_GRADES.items() if before < 0]
+    regulator = Client()
+    regulator.force_login(User.objects.get(username="demo-regulator"))
+    listed = regulator.get("/analytics/rules/examples/reward-small-rise/").content.decode()
+    assert all(name in listed for name in rose), listed
+    assert enterprise_name("钟山钨业") not in listed  # assessed again, did not rise
+    for stem in EARLIER_GRADES:  # each within the year before its latest result
+        pair = Result.objects.filter(assessment__enterprise__name=enterprise_name(stem)).order_by(
+            "created_at"
+        )
+        first, last = list(pair)
+        assert 240 <= (last.created_at - first.created_at).days < 365, stem
+    city = Client()
+    city.force_login(User.objects.get(username="demo-city-regulator"))
+    board = city.get("/analytics/").content.decode()
+    assert "南丹县" in board and "百色市" not in board and "右江区" not in board
 
 
 def test_the_console_note_names_the_accounts_outside_guangxi_and_the_pending_one() -> None:

@@ -54,6 +54,8 @@ DEMO_NOTE = "演示数据"
 GUANGXI = "450000"
 ADMIN_USERNAME = "demo-admin"
 REGULATOR_NAME = "广西壮族自治区工业和信息化厅（演示）"
+HECHI = "451200"
+CITY_REGULATOR_NAME = "河池市工业和信息化局（演示）"
 NATIONAL_REGULATOR_NAME = "工业和信息化部原材料工业司（演示）"
 BODY_NAME = "广西有色金属数字化转型促进中心（演示）"
 # The demo's organisations other than enterprises, with each one's jurisdiction ("" for the body).
@@ -61,6 +63,8 @@ ORGANISATIONS: tuple[tuple[str, OrganisationKind, str], ...] = (
     (REGULATOR_NAME, OrganisationKind.REGULATOR, GUANGXI),
     (NATIONAL_REGULATOR_NAME, OrganisationKind.REGULATOR, NATIONAL_JURISDICTION),
     (BODY_NAME, OrganisationKind.BODY, ""),
+    # A city's office: the dashboard one level down (河池's counties), for "which cities lag" seen from below.
+    (CITY_REGULATOR_NAME, OrganisationKind.REGULATOR, HECHI),
 )
 
 # (region code, name stem, sectors, metals, size, 规上, grade wanted)
@@ -111,6 +115,11 @@ ENTERPRISES: tuple[EnterpriseSpec, ...] = (
     ("450109", "邕宁新材料", ("processing",), ("al",), "small", False, 1),
 )
 PENDING = frozenset({"邕宁新材料"})
+# Small and micro enterprises that also assessed 10–11 months before their latest result, so "who rose a grade
+# within a year among small enterprises" (以奖代补) has an answer in the demo: the grade wanted then, by stem.
+# -1 draws every level as not begun (a wanted 0 still rates S1 partly, and lands on 一级 about half the time);
+# 钟山钨业 stayed where it was, so a rule must tell rising from merely reassessing.
+EARLIER_GRADES: dict[str, int] = {"都安锰材": -1, "隆林铜业": -1, "柳江铜材": -1, "藤县金属": -1, "钟山钨业": 1}
 
 
 @dataclass(frozen=True)
@@ -232,10 +241,11 @@ def load_demo(password: str) -> list[DemoLogin]:
         if enterprise_username(number) not in present:
             _create_enterprise(number, spec, password, admin, now)
     first = Organisation.objects.get(memberships__user__username=enterprise_username(1))
-    regulator, national, body = (organisations[name] for name, _, _ in ORGANISATIONS)
+    regulator, national, body, city = (organisations[name] for name, _, _ in ORGANISATIONS)
     for username, organisation, role, name in (
         ("demo-regulator", regulator, Role.REGULATOR_VIEWER, "监管查看员（演示）"),
         ("demo-national-regulator", national, Role.REGULATOR_VIEWER, "国家主管部门查看员（演示）"),
+        ("demo-city-regulator", city, Role.REGULATOR_VIEWER, "河池市监管查看员（演示）"),
         ("demo-body-admin", body, Role.BODY_ADMIN, "评估机构管理员（演示）"),
         ("demo-expert", body, Role.EXPERT, "评估专家（演示）"),
         ("demo-enterprise-admin", first, Role.ENTERPRISE_ADMIN, "企业管理员（演示）"),
@@ -254,6 +264,7 @@ def _logins() -> list[DemoLogin]:
         ADMIN_USERNAME,
         "demo-regulator",
         "demo-national-regulator",
+        "demo-city-regulator",
         "demo-body-admin",
         "demo-expert",
         "demo-enterprise-admin",
@@ -486,6 +497,13 @@ def _create_enterprise(
         _fill(earlier, max(grade - 1, 0), rng, admin)
         submit_assessment(assessment=earlier, actor=admin)
         _backdate(earlier, submitted=now - timedelta(days=365))
+    if stem in EARLIER_GRADES:
+        # Its own draws, so the latest result (and the demo's pyramid) is the same as without it.
+        draws = random.Random(f"{SEED}-{number}-earlier")
+        earlier = start_self_assessment(enterprise=enterprise, actor=admin, sector=sector, unit=None)
+        _fill(earlier, EARLIER_GRADES[stem], draws, admin)
+        submit_assessment(assessment=earlier, actor=admin)
+        _backdate(earlier, submitted=now - timedelta(days=draws.randint(300, 340)))
     current = start_self_assessment(enterprise=enterprise, actor=admin, sector=sector, unit=unit)
     _fill(current, grade, rng, admin)
     submit_assessment(assessment=current, actor=admin)
