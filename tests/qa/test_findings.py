@@ -16,6 +16,7 @@ from django.urls import reverse
 import nfmaturity.web
 from nfmaturity.accounts.models import Membership, Organisation, OrganisationKind, Role
 from nfmaturity.accounts.services import create_member, create_organisation
+from nfmaturity.analytics.rules import example
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import (
     Assessment,
@@ -404,6 +405,32 @@ def test_plan_and_indicator_events_read_in_words() -> None:
         new={"assessment": 2, "reaches_total": "548859/172000", "path": "consecutive"},
     )
     assert [str(c) for c in changes_of(plan)] == ["评估：#2", "完成后总分：3.19", "路径：逐级达标"]
+
+
+def test_policy_rule_events_read_in_words() -> None:
+    # QA12-F6: "条件：{'conditions': [{'type': 'grade_rise', …}]}" and an export's count as "负责的子域：0".
+    shipped = example("reward-small-rise")
+    assert shipped is not None
+    created = AuditEvent(
+        object_type="analytics.policyrule",
+        action=AuditAction.POLICY_RULE_CREATED,
+        new={
+            "name": "小微企业升级",
+            "description": "",
+            "definition": shipped.definition.model_dump(mode="json"),
+            "copied_from": shipped.key,
+        },
+    )
+    words = [str(c) for c in changes_of(created)]
+    assert f"条件：{shipped.definition.describe()}" in words
+    assert f"复制自示例：“{shipped.name}”" in words
+    assert not any("{" in w for w in words), words
+    exported = AuditEvent(
+        object_type="analytics.policyrule",
+        action=AuditAction.POLICY_RULE_EXPORTED,
+        new={"name": "小微企业升级", "rows": 4},
+    )
+    assert [str(c) for c in changes_of(exported)] == ["规则名称：小微企业升级", "匹配企业数：4"]
 
 
 def test_a_nul_character_in_the_registration_form_is_no_server_error(world: World) -> None:

@@ -18,6 +18,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
 from nfmaturity.analytics.indicators import BY_KEY as INDICATORS
+from nfmaturity.analytics.rules import example, parse_definition
 from nfmaturity.assessments.catalogs import sector_view
 from nfmaturity.assessments.models import RatingValue
 from nfmaturity.assessments.selectors import requirement_label
@@ -143,6 +144,7 @@ FIELD_LABELS_BY_TYPE: dict[str, dict[str, str]] = {
     "formal.meeting": {"kind": "会议"},
     "formal.expertrelation": {"kind": "关系类型"},
     "reports.reportfile": {"format": "格式"},
+    "analytics.policyrule": {"rows": "匹配企业数", "definition": "条件", "copied_from": "复制自示例"},
 }
 # Machine detail, or what the object column already says (the assessment and requirement of a rating).
 HIDDEN_BY_TYPE: dict[str, frozenset[str]] = {
@@ -195,6 +197,19 @@ def _shown(value: object) -> str:
         return str(value)
 
 
+def _rule_text(value: object) -> str:
+    """A rule's stored conditions as the rules pages write them ("两年内等级提升至少 1 级，且……")."""
+    try:
+        return parse_definition(value).describe()
+    except ValueError:  # a definition the present rules no longer read: shown as stored rather than lost
+        return str(value)
+
+
+def _example_name(value: object) -> str:
+    shipped = example(str(value)) if value else None
+    return f"“{shipped.name}”" if shipped else (str(value) or "（无）")
+
+
 VALUE_FORMATS_BY_TYPE: dict[str, dict[str, Callable[[object], str]]] = {
     "formal.formalassessment": {"state": _choice(FormalState.choices)},
     "formal.applicationdocument": {"kind": _choice(DocumentKind.choices)},
@@ -205,6 +220,10 @@ VALUE_FORMATS_BY_TYPE: dict[str, dict[str, Callable[[object], str]]] = {
     "plans.rectification": {"state": _choice(RectificationState.choices)},
     "reports.reportfile": {"state": _choice(ReportState.choices)},
     "reports.indexreportfile": {"state": _choice(ReportState.choices)},
+    "analytics.policyrule": {
+        "definition": _rule_text,
+        "copied_from": _example_name,
+    },
 }
 
 
