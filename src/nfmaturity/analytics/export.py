@@ -404,3 +404,14 @@ def write_dashboard_workbook(
     for t in trends:
         ws.append(_row(ws, [t["year"], t["results"], t["average"], t["good"], t["good_share"]]))
     wb.save(target)
+
+
+def write_subdomain_workbook(rows: list[dict[str, Any]], target: IO[bytes], *, scope: str) -> None:
+    """One domain's sub-domain averages as the sub-domain page shows them (weakest first)."""
+    wb = Workbook(write_only=True)
+    ws = _sheet(
+        wb, "能力子域（由弱到强）", scope, [("能力子域", 30), *((h, 11) for h in LEVEL_HEADS), ("结果数", 9)]
+    )
+    for d in rows:
+        ws.append(_row(ws, [d["name"], *d["figures"], d["results"]]))
+    wb.save(target)

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="dashboard"),
     path("domains/", views.domains, name="domains"),
     path("subdomains/", views.subdomains, name="subdomains"),
+    path("subdomains/export/", views.export_subdomains, name="subdomains_export"),
     path("trends/", views.trends, name="trends"),
     path("enterprises/", views.enterprises, name="enterprises"),
     path("enterprises/export/", views.export_enterprises, name="enterprises_export"),

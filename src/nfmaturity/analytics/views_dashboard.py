@@ -179,14 +179,18 @@ def trends(request: AuthenticatedRequest) -> HttpResponse:
     return fragment_or_page(request, "analytics/_trends.html", "analytics/trends.html", context)
 
 
+def _subdomain_of(request: AuthenticatedRequest) -> str:
+    names = selectors.domain_names()
+    domain = request.GET.get("domain", "")
+    return domain if domain in names else names[0]
+
+
 @login_required
 @require_safe
 def subdomains(request: AuthenticatedRequest) -> HttpResponse:
     jurisdiction, filters = _filters(request)
     names = selectors.domain_names()
-    domain = request.GET.get("domain", "")
-    if domain not in names:
-        domain = names[0]
+    domain = _subdomain_of(request)
     rows = selectors.subdomain_averages(request.user, filters, domain)
     return render(
         request,
@@ -199,7 +203,29 @@ def subdomains(request: AuthenticatedRequest) -> HttpResponse:
             "rows": rows,
             "level_heads": LEVEL_HEADS,
             "domain_url": present.drill_url(filters, domain=domain, sort="domain"),
+            "export_query": present.query_string(filters, domain=domain),
         },
+    )
+
+
+@login_required
+@require_safe
+def export_subdomains(request: AuthenticatedRequest) -> FileResponse:
+    """The sub-domain page's table as Excel (the dashboard's workbook holds the domains, the heat map and the
+    trends; the sub-domains are read one domain at a time, as on the page)."""
+    jurisdiction, filters = _filters(request)
+    domain = _subdomain_of(request)
+    rows = selectors.subdomain_averages(request.user, filters, domain)
+    demo = ["演示数据"] if selectors.is_demo_database() else []
+    scope = export.scope_line(
+        "能力子域得分", regions.jurisdiction_name(jurisdiction), filters, [f"能力域：{domain}", *demo]
+    )
+    now = timezone.localtime()
+    return FileResponse(
+        export.spooled(export.write_subdomain_workbook, rows, scope=scope),
+        as_attachment=True,
+        filename=f"能力子域-{domain}-{now:%Y%m%d-%H%M}.xlsx",
+        content_type=export.XLSX,
     )
 
 
