@@ -54,6 +54,7 @@ from nfmaturity.assessments.models import (
     ResultScore,
     ScoreKind,
 )
+from nfmaturity.catalog.model import SECTOR_LABELS, Section, Sector
 from nfmaturity.enterprises import regions
 from nfmaturity.enterprises.access import jurisdiction_of, overseen_enterprises
 from nfmaturity.enterprises.models import Enterprise, Metal, SectorChoice, SizeClass, VerificationState
@@ -122,8 +123,18 @@ def domain_names() -> tuple[str, ...]:
 
 @cache
 def subdomain_names() -> dict[str, tuple[str, str]]:
-    """Sub-domain row id → (name, domain), over every section of the current catalog."""
-    return {row.id: (row.name, row.domain) for row in catalog(current_version()).rows}
+    """Sub-domain row id → (name, domain), over every section of the current catalog. A name that several
+    sector tables share (数据业务化 in 采选, 冶炼 and 加工) says its sector, so the rows of one table can be told
+    apart (QA12-F15)."""
+    rows = catalog(current_version()).rows
+    seen = Counter((row.name, row.domain) for row in rows)
+
+    def name(row: Any) -> str:
+        if seen[(row.name, row.domain)] == 1 or row.section == Section.COMMON:
+            return str(row.name)
+        return f"{row.name}（{SECTOR_LABELS[Sector(row.section.value)]}）"
+
+    return {row.id: (name(row), row.domain) for row in rows}
 
 
 # ---- one group of enterprises: count, assessed, grades, average total --------------------------------------
