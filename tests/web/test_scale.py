@@ -54,6 +54,14 @@ def test_scale_adds_labelled_verified_enterprises_with_engine_results(pool: dict
     assert len({e.region_code for e in enterprises}) > 5
     assert len(Counter(e.size for e in enterprises)) > 1
     assert len(set(Result.objects.values_list("total", flat=True))) > 3
+    # Two results of one enterprise lie 150–400 days apart, so some rises fall within a year and some do not
+    # (exactly a year apart, a "1 年内等级提升" rule never matched the scale data).
+    gaps = []
+    for enterprise in enterprises:
+        moments = sorted(a.submitted_at for a in Assessment.objects.filter(enterprise=enterprise))
+        if len(moments) == 2:
+            gaps.append((moments[1] - moments[0]).days)
+    assert gaps and all(150 <= g <= 400 for g in gaps) and len(set(gaps)) > 1
     assert_latest_tied()
 
 

@@ -228,7 +228,20 @@ def _write_batch(
             history.insert(0, rng.choice(lower))
         label = Metal(metals[0]).label + sector.label
         specs.append(
-            (number, region, sector, sectors, metals, size, above, label, history, rng.randint(1, 330))
+            # Days since the latest result, then between the two: drawn last, so the draws above are as before.
+            (
+                number,
+                region,
+                sector,
+                sectors,
+                metals,
+                size,
+                above,
+                label,
+                history,
+                rng.randint(1, 330),
+                rng.randint(150, 400),
+            )
         )
     with transaction.atomic():
         organisations = Organisation.objects.bulk_create(
@@ -263,9 +276,10 @@ def _write_batch(
         planned: list[tuple[Assessment, Outcome]] = []
         newest: list[int] = []
         for enterprise, spec in zip(enterprises, specs, strict=True):
-            sector, history, days = spec[2], spec[8], spec[9]
-            # The latest result within the last year; an earlier one about a year before it.
-            moments = [now - timedelta(days=days + 365 * (len(history) - 1 - i)) for i in range(len(history))]
+            sector, history, days, gap = spec[2], spec[8], spec[9], spec[10]
+            # The latest result within the last year; an earlier one 5 to 13 months before it, so that some
+            # rises fall within a year ("1 年内等级提升") and some do not.
+            moments = [now - timedelta(days=days + gap * (len(history) - 1 - i)) for i in range(len(history))]
             for outcome, moment in zip(history, moments, strict=True):
                 assessment = Assessment(
                     enterprise=enterprise,
