@@ -94,8 +94,11 @@ def test_the_command_prints_progress_and_refuses_real_data(capsys: pytest.Captur
     from nfmaturity.cli.web_cmd import _add_scale
 
     assert _add_scale(3) == 0
-    assert "已生成 3/3 家" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "已生成 3/3 家" in out and "已有" not in out
+    assert _add_scale(2) == 0  # a second load adds, and says how many there will be
+    assert "数据库中已有 3 家合成演示企业；本次另加 2 家，完成后共 5 家。" in capsys.readouterr().out
     register_enterprise(profile=profile("真实有色", "R2"), admin_username="real2", admin_password=PASSWORD)
     assert _add_scale(3) == 2
     assert "拒绝生成演示数据" in capsys.readouterr().err
-    assert Enterprise.objects.count() == 4
+    assert Enterprise.objects.count() == 6

@@ -463,11 +463,15 @@ def _add_scale(count: int) -> int:
     import time
 
     from nfmaturity.web.demo import DemoRefused
-    from nfmaturity.web.scale import add_scale
+    from nfmaturity.web.scale import add_scale, scale_count
 
     if count < 0:
         print(f"参数错误：--scale 应为正整数，收到 {count}", file=sys.stderr)
         return 2
+    # --scale adds N each time (an interrupted load keeps what it wrote): say so, so a rerun is no surprise.
+    present = scale_count()
+    if present:
+        print(f"数据库中已有 {present} 家合成演示企业；本次另加 {count} 家，完成后共 {present + count} 家。")
     print(f"正在生成 {count} 家合成演示企业……", flush=True)
     start = time.perf_counter()
     try:

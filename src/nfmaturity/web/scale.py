@@ -162,6 +162,11 @@ def _scale_admin() -> User:
     return admin
 
 
+def scale_count() -> int:
+    """How many synthetic enterprises earlier loads wrote (each batch commits on its own)."""
+    return Enterprise.objects.filter(is_demo=True, name__contains=MARK).count()
+
+
 def add_scale(
     count: int,
     *,
@@ -181,7 +186,7 @@ def add_scale(
         return 0
     pool = pool if pool is not None else outcome_pool()
     admin = _scale_admin()
-    first = Enterprise.objects.filter(is_demo=True, name__contains=MARK).count() + 1
+    first = scale_count() + 1
     guangxi, elsewhere = _places()
     version = current_version()
     digest = content_hash(version)
