@@ -84,6 +84,26 @@ def test_drill_downs_list_the_right_enterprises(hand: HandData) -> None:
 
 
 @pytest.mark.django_db
+def test_a_domain_list_shows_the_level_figures_the_dashboard_averages(hand: HandData) -> None:
+    # QA12-F7: the S1–S5 averages of a domain drilled to a list that showed only the domain's maturity.
+    client = regulator(hand)
+    page = client.get(present.drill_url(DashboardFilter(), domain=hand.d1, sort="domain")).content.decode()
+    assert all(f">S{n}</th>" in page for n in range(1, 6))
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    figures = [
+        re.findall(r'<td class="text-end num[^"]*">([^<]*)</td>', row)[1:]  # the total, then the domain's six
+        for row in re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+    ]
+    assert figures == [
+        ["1.00", "0.90", "0.30", "—", "—", "—"],  # A
+        ["2.00", "1.00", "0.80", "—", "—", "—"],  # E1
+        ["3.00", "1.00", "1.00", "0.90", "—", "—"],  # B
+    ]
+    # The dashboard's S1 of the domain is the mean of that column: (0.9 + 1 + 1) / 3 = 0.96.
+    domains = client.get(reverse("analytics:domains"), HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(rf">{hand.d1}</a>.*?0\.96", domains, flags=re.S)
+
+
 def test_the_list_pages(hand: HandData) -> None:
     for i in range(55):
         add_result(

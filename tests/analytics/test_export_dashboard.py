@@ -45,11 +45,11 @@ def test_the_list_export_holds_the_list_and_keeps_text_as_text(hand: HandData) -
     rows = list(ws.iter_rows(values_only=True))
     assert "企业清单" in rows[0][0] and "广西壮族自治区" in rows[0][0] and "能力域" in rows[0][0]
     assert rows[1][:3] == ("企业名称", "统一社会信用代码", "地区")
-    assert rows[1][-1] == f"{hand.d1}成熟度"
+    assert rows[1][-6:] == (f"{hand.d1}成熟度", *(f"{hand.d1} S{n}" for n in range(1, 6)))
     body = rows[2:]
-    assert [(r[0], r[7], r[8], r[9], r[-1]) for r in body] == [
-        ("百色铝业<&>有限公司", 3.1, GradeLevel.THREE.label, "自评估", 3),
-        ('=HYPERLINK("http://x","点我")', 2.4, GradeLevel.TWO.label, "正式评估", 2),
+    assert [(r[0], r[7], r[8], r[9], *r[-6:]) for r in body] == [
+        ("百色铝业<&>有限公司", 3.1, GradeLevel.THREE.label, "自评估", 3, 1, 1, 0.9, None, None),
+        ('=HYPERLINK("http://x","点我")', 2.4, GradeLevel.TWO.label, "正式评估", 2, 1, 0.8, None, None, None),
     ]
     cell = ws.cell(row=4, column=1)
     assert cell.data_type == "s"  # a string, never a formula

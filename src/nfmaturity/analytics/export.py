@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from nfmaturity.analytics.dashboard import tally_rows
 from nfmaturity.analytics.filters import DashboardFilter
-from nfmaturity.analytics.selectors import Dashboard, DomainFigures, Tally
+from nfmaturity.analytics.selectors import DOMAIN_LEVELS, Dashboard, DomainFigures, Tally
 from nfmaturity.assessments.models import SCORE_COLUMNS, AssessmentKind, GradeLevel
 from nfmaturity.enterprises import regions
 from nfmaturity.enterprises.models import Enterprise, Metal, SectorChoice, SizeClass
@@ -255,7 +255,12 @@ def write_list_workbook(
     rows: QuerySet[Enterprise], target: IO[bytes], *, scope: str, domain: str = ""
 ) -> int:
     """The drill-down list (already filtered and ordered) to ``target``; returns how many rows."""
-    heads = [*LIST_HEADS, *([(f"{domain}成熟度", 14)] if domain else [])]
+    levels = [f"domain_{level}" for level in DOMAIN_LEVELS] if domain else []
+    heads = [
+        *LIST_HEADS,
+        *([(f"{domain}成熟度", 14)] if domain else []),
+        *((f"{domain} {level.upper()}", 10) for level in DOMAIN_LEVELS if domain),
+    ]
     sheet = SheetStream(target, "企业清单", [w for _, w in heads], freeze_row=2)
     sheet.append([scope])
     sheet.append([name for name, _ in heads], bold=True)
@@ -271,7 +276,7 @@ def write_list_workbook(
         "latest_grade",
         "latest_kind",
         "latest_at",
-        *(["domain_maturity"] if domain else []),
+        *(["domain_maturity", *levels] if domain else []),
     ]
     places: dict[str, str] = {}
     grades = dict(GradeLevel.choices)
@@ -298,10 +303,11 @@ def write_list_workbook(
             kinds.get(kind, "") if kind else "",
             at.astimezone(here).strftime("%Y-%m-%d %H:%M") if at is not None else "",
         ]
-        if domain:
-            row.append(
-                rest[0].quantize(Decimal("0.01"), rounding="ROUND_DOWN") if rest[0] is not None else None
-            )
+        # Truncated to two places as the pages show them; a level the domain does not take part in stays empty.
+        row.extend(
+            figure.quantize(Decimal("0.01"), rounding="ROUND_DOWN") if figure is not None else None
+            for figure in rest
+        )
         sheet.append(row)
         written += 1
     sheet.close()

@@ -467,6 +467,10 @@ def subdomain_averages(user: AnyUser, filters: DashboardFilter, domain: str) -> 
 # ---- the drill-down list ----------------------------------------------------------------------------------
 
 
+# The level columns of a capability domain's figures, as ResultScore names them.
+DOMAIN_LEVELS = ("s1", "s2", "s3", "s4", "s5")
+
+
 def drill_rows(user: AnyUser, filters: DashboardFilter, drill: Drill, sort: str) -> QuerySet[Enterprise]:
     """The enterprises behind a dashboard number, with their latest result (total, grade, date, kind) and,
     when a domain is asked for, that domain's maturity; ordered by ``sort`` (a key of filters.SORTS)."""
@@ -482,8 +486,14 @@ def drill_rows(user: AnyUser, filters: DashboardFilter, drill: Drill, sort: str)
     if drill.domain:
         figure = ResultScore.objects.filter(
             result_id=OuterRef("latest_result__result_id"), kind=ScoreKind.DOMAIN, key=drill.domain
-        ).values("maturity")[:1]
-        rows = rows.annotate(domain_maturity=Subquery(figure))
+        )
+        # The maturity and the level scores: the dashboard's S1–S5 averages of a domain drill to this list,
+        # so each figure it averages is on it (the level columns are not sorted on, so PostgreSQL reads them
+        # for the page's rows only, after the sort and limit).
+        rows = rows.annotate(
+            domain_maturity=Subquery(figure.values("maturity")[:1]),
+            **{f"domain_{level}": Subquery(figure.values(level)[:1]) for level in DOMAIN_LEVELS},
+        )
     elif sort.lstrip("-") == "domain":
         sort = "name"
     keys = SORTS.get(sort, SORTS["name"])

@@ -270,6 +270,7 @@ def enterprises(request: AuthenticatedRequest) -> HttpResponse:
             **_common(jurisdiction, filters),
             "drill": drill,
             "drill_chips": drill.chips(),
+            "level_heads": LEVEL_HEADS[1:],  # a domain's S1–S5 beside its maturity
             "page": page,
             "sort": sort,
             "sorts": sorts,
