@@ -119,7 +119,13 @@ PENDING = frozenset({"邕宁新材料"})
 # within a year among small enterprises" (以奖代补) has an answer in the demo: the grade wanted then, by stem.
 # -1 draws every level as not begun (a wanted 0 still rates S1 partly, and lands on 一级 about half the time);
 # 钟山钨业 stayed where it was, so a rule must tell rising from merely reassessing.
-EARLIER_GRADES: dict[str, int] = {"都安锰材": -1, "隆林铜业": -1, "柳江铜材": -1, "藤县金属": -1, "钟山钨业": 1}
+EARLIER_GRADES: dict[str, int] = {
+    "都安锰材": -1,
+    "隆林铜业": -1,
+    "柳江铜材": -1,
+    "藤县金属": -1,
+    "钟山钨业": 1,
+}
 
 
 @dataclass(frozen=True)
