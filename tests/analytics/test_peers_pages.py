@@ -70,7 +70,13 @@ def test_the_block_shows_the_latest_indicators_to_those_who_may_read_them(world:
     assert "技术经济指标（2025 年度）" in fragment and "42.00 %" in fragment
     detail = world.client("ent_admin").get(f"/enterprises/{world.enterprise.pk}/").content.decode()
     assert f'hx-get="/analytics/indicators/{world.enterprise.pk}/panel/"' in detail
-    panel = (
-        world.client("regulator").get(f"/analytics/indicators/{world.enterprise.pk}/panel/").content.decode()
+    url = f"/analytics/indicators/{world.enterprise.pk}/panel/"
+    panel = world.client("regulator").get(url, headers={"HX-Request": "true"})
+    assert "42.00 %" in panel.content.decode() and "查看全部年度" in panel.content.decode()
+    assert "HX-Request" in panel.headers["Vary"]
+    # Opened on its own (a new tab, no JavaScript), the card leads to the page it summarises.
+    alone = world.client("regulator").get(url)
+    assert (
+        alone.status_code == 302
+        and alone.headers["Location"] == f"/analytics/indicators/{world.enterprise.pk}/"
     )
-    assert "42.00 %" in panel and "查看全部年度" in panel

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from nfmaturity.accounts.fragment_pages import fragment_or_page
+from nfmaturity.accounts.fragment_pages import fragment_or_page, varies, wants_fragment
 from nfmaturity.accounts.requests import AuthenticatedRequest
 from nfmaturity.analytics import services
 from nfmaturity.analytics.forms import IndicatorForm, indicator_initial
@@ -102,15 +102,19 @@ def indicators_edit(request: AuthenticatedRequest, pk: int, year: int) -> HttpRe
 @require_safe
 def indicators_panel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     enterprise = get_enterprise_for_indicators(request.user, pk)
+    if not wants_fragment(request):  # opened on its own: the indicators page the card summarises
+        return varies(redirect("analytics:indicators", enterprise.pk))
     latest = IndicatorReport.objects.filter(enterprise=enterprise).order_by("-year").first()
-    return render(
-        request,
-        "analytics/indicators_panel.html",
-        {
-            "enterprise": enterprise,
-            "bench": benchmark(latest, enterprise) if latest is not None else None,
-            "can_report": can_report(request.user, enterprise),
-        },
+    return varies(
+        render(
+            request,
+            "analytics/indicators_panel.html",
+            {
+                "enterprise": enterprise,
+                "bench": benchmark(latest, enterprise) if latest is not None else None,
+                "can_report": can_report(request.user, enterprise),
+            },
+        )
     )
 
 
