@@ -283,6 +283,26 @@ def test_the_breakdowns(hand: HandData) -> None:
 
 
 @pytest.mark.django_db
+def test_an_enterprise_of_two_sectors_and_two_metals_counts_under_each(hand: HandData) -> None:
+    # The lists are grouped by their stored text and decoded once per distinct text: the same metals in
+    # another order are another group, and still count once per metal.
+    both = enterprise(
+        "柳州铜铝有限公司", "T1", "450202", sectors=["smelting", "processing"], metals=["cu", "al"]
+    )
+    again = enterprise(
+        "柳州铝铜有限公司", "T2", "450202", sectors=["processing", "smelting"], metals=["al", "cu"]
+    )
+    add_result(both, when="2026-06-01", grade=2, total="2.00", domains={hand.d1: ("2",)})
+    add_result(again, when="2026-06-01", grade=3, total="3.00", domains={hand.d1: ("3",)})
+    board = guangxi(hand)
+    sectors, metals = figures(board.by_sector), figures(board.by_metal)
+    assert sectors["冶炼"] == (4, 4, [0, 1, 1, 2, 0, 0], D("2.32"), D("75.0"))  # A, B + the two: 9.30 / 4
+    assert sectors["加工"] == (3, 2, [0, 0, 1, 1, 0, 0], D("2.50"), D("100.0"))  # E2 (none) + the two
+    assert metals["铜"] == (2, 2, [0, 0, 1, 1, 0, 0], D("2.50"), D("100.0"))
+    assert metals["铝"] == (3, 2, [0, 0, 1, 1, 0, 0], D("2.50"), D("100.0"))  # E2 (none) + the two
+
+
+@pytest.mark.django_db
 def test_a_filter_applies_to_every_figure_and_a_city_breaks_down_by_county(hand: HandData) -> None:
     board = guangxi(hand, region="451200")
     assert board.region_heading == "按区县"
