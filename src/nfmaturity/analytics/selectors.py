@@ -14,7 +14,7 @@ display as the scoring core truncates (``scoring.display``), so a page never rou
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -219,6 +219,24 @@ class Dashboard:
         return [label.split(" ")[0] for label in self.grade_labels]
 
 
+def _tag_tallies(
+    tags: Iterable[Mapping[str, Any]], sectors: str, metals: str
+) -> tuple[dict[str, Tally], dict[str, Tally]]:
+    """Rows grouped by (sectors, metals, grade) tallied per sector and per metal: an enterprise in two sectors
+    or of two metals counts under each."""
+    # Keyed by value, looked up once per grouped row (an enum's ``values`` builds a new list on each call).
+    by_sector = {s.value: Tally(s.label, {"sector": s.value}) for s in SectorChoice}
+    by_metal = {m.value: Tally(m.label, {"metal": m.value}) for m in Metal}
+    for tag in tags:
+        for sector in set(tag[sectors] or []):
+            if sector in by_sector:
+                by_sector[sector].add(tag["n"], tag["grade"], tag["total"])
+        for metal in set(tag[metals] or []):
+            if metal in by_metal:
+                by_metal[metal].add(tag["n"], tag["grade"], tag["total"])
+    return by_sector, by_metal
+
+
 def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
     """Every figure of the dashboard for ``user`` under ``filters`` (about ten queries whatever the size)."""
     viewer = viewer_of(user, filters)
@@ -279,16 +297,7 @@ def dashboard(user: AnyUser, filters: DashboardFilter) -> Dashboard:
         by_kind[row["kind"]].add(n, grade, total)
         if row["stale"]:
             stale += n
-    # Keyed by value, looked up once per grouped row (an enum's ``values`` builds a new list on each call).
-    by_sector = {s.value: Tally(s.label, {"sector": s.value}) for s in SectorChoice}
-    by_metal = {m.value: Tally(m.label, {"metal": m.value}) for m in Metal}
-    for tag in tags:
-        for sector in set(tag["sectors"] or []):
-            if sector in by_sector:
-                by_sector[sector].add(tag["n"], tag["grade"], tag["total"])
-        for metal in set(tag["metals"] or []):
-            if metal in by_metal:
-                by_metal[metal].add(tag["n"], tag["grade"], tag["total"])
+    by_sector, by_metal = _tag_tallies(tags, "sectors", "metals")
 
     # 3. Verification states of the enterprises overseen (listed, never counted, when not verified).
     states = {
@@ -626,15 +635,7 @@ def year_figures(user: AnyUser, year: int) -> YearFigures:
         code = row["division"] + "0" * (6 - len(row["division"]))
         by_region.setdefault(code, Tally(_region_label(area, code), {"region": code})).add(n, grade, total)
         by_size[row["size"]].add(n, grade, total)
-    by_sector = {s.value: Tally(s.label, {"sector": s.value}) for s in SectorChoice}
-    by_metal = {m.value: Tally(m.label, {"metal": m.value}) for m in Metal}
-    for tag in tags:
-        for sector in set(tag[f"{enterprise}sectors"] or []):
-            if sector in by_sector:
-                by_sector[sector].add(tag["n"], tag["grade"], tag["total"])
-        for metal in set(tag[f"{enterprise}metals"] or []):
-            if metal in by_metal:
-                by_metal[metal].add(tag["n"], tag["grade"], tag["total"])
+    by_sector, by_metal = _tag_tallies(tags, f"{enterprise}sectors", f"{enterprise}metals")
     return YearFigures(
         viewer=viewer,
         overall=overall,
