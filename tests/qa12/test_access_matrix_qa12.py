@@ -1,13 +1,11 @@
 """Every persona × the sub-domain export (QA12-F14) × GET and POST: the regulators over their jurisdictions and
-the platform admin download it; nobody else finds it. Same method as tests/analytics/test_access_matrix_dashboard.py."""
+the platform admin download it; nobody else finds it. Requests go through tests/access_support.py."""
 
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.db import transaction
-from django.test import Client
 
+from tests.access_support import session_cookies, status_of
 from tests.web.test_access_matrix import LOGIN, NONE_SIGNED_IN, PERSONAS, Row, expect
 
 from .conftest import World
@@ -30,23 +28,7 @@ MATRIX: list[Row] = [
 
 @pytest.fixture(scope="module")
 def sessions(module_world: World, django_db_blocker: object) -> dict[str, str]:
-    out = {}
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        for persona in PERSONAS[1:]:
-            client = Client()
-            client.force_login(module_world.users[persona])  # type: ignore[arg-type]
-            out[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return out
-
-
-def _status(sessions: dict[str, str], persona: str, method: str, url: str) -> int:
-    client = Client(raise_request_exception=False)
-    if persona in sessions:
-        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[persona]
-    with transaction.atomic():
-        status = (client.get(url) if method == "GET" else client.post(url)).status_code
-        transaction.set_rollback(True)
-    return status
+    return session_cookies(module_world.users, PERSONAS[1:], django_db_blocker)
 
 
 def test_the_matrix_covers_exactly_the_routes() -> None:
@@ -59,6 +41,6 @@ def test_each_persona_gets_the_status_the_matrix_says(
     db: None, sessions: dict[str, str], row: Row, method: str
 ) -> None:
     expected = row.get if method == "GET" else row.post
-    got = {persona: _status(sessions, persona, method, row.url) for persona in PERSONAS}
+    got = {persona: status_of(sessions, persona, method, row.url, {}) for persona in PERSONAS}
     wrong = {p: f"expected {expected[p]}, got {got[p]}" for p in PERSONAS if got[p] != expected[p]}
     assert not wrong, f"{method} {row.url}: {wrong}"
